@@ -1,0 +1,212 @@
+"""The ``agent-analyzer`` command line: parse arguments, call the library, report.
+
+Thin by design: every command builds a ``Settings``, calls the library and
+turns library errors into one clean line on stderr with a documented exit
+code. Exit codes:
+
+* 0: analysis done, nothing skipped
+* 1: reserved for the ``scan`` command: a policy failed
+* 2: usage error (bad option, missing path, unwritable output folder)
+* 3: some input files could not be read; the rest were analyzed
+* 4: internal error (a bug: please report it; ``AGENT_ANALYZER_DEBUG=1`` shows the traceback)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from analyzer.discover import DiscoveryError
+from analyzer.models import AnalysisResult
+from analyzer.normalize import RULES
+from analyzer.report.files import OutputError
+from analyzer.settings import Settings, SettingsError, load_config, settings_from_mapping
+
+EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Audit libraries of AI agent files: near-duplicates, families, differences, lineage.",
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _group() -> None:
+    """Audit libraries of AI agent files: near-duplicates, families, differences, lineage."""
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; exit 2."""
+
+
+def default_corpus() -> Path:
+    """``./corpus`` when it exists, else the corpus bundled beside the package."""
+    local = Path("corpus")
+    if local.is_dir():
+        return local
+    bundled = Path(__file__).resolve().parents[1] / "corpus"
+    if bundled.is_dir():
+        return bundled
+    raise UsageError("no PATH given and no corpus/ folder here; name the folder to analyze")
+
+
+def build_settings(config_start: Path, **options: object) -> Settings:
+    """Config file values first, then command-line options that were given."""
+    base = settings_from_mapping(load_config(config_start))
+    changes = {key: value for key, value in options.items() if value is not None}
+    if "rules" in changes:
+        changes["rules"] = _parse_rules(str(changes["rules"]), base.rules)
+    return base.replace(**changes)
+
+
+def _parse_rules(text: str, current: tuple[str, ...]) -> tuple[str, ...]:
+    """``--rules all``, ``none``, ``a,b,c``, or edits of the defaults: ``-spelling,+x``."""
+    text = text.strip()
+    if text in ("all", ""):
+        return tuple(RULES)
+    if text == "none":
+        return ()
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if all(p[0] in "+-" for p in parts):
+        chosen = set(current)
+        for part in parts:
+            (chosen.add if part[0] == "+" else chosen.discard)(part[1:])
+        return tuple(name for name in RULES if name in chosen) + tuple(sorted(chosen - set(RULES)))
+    return tuple(parts)
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr, only for interactive runs that are not --quiet."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = None
+        self.task = None
+        if enabled and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+
+    def __enter__(self) -> "_ProgressBar":
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task(f"{stage} files", total=total)
+        self.progress.update(self.task, completed=done)
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to analyze (default: corpus/).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports (created if missing).")] = Path("reports"),
+    include: Annotated[Optional[list[str]], typer.Option(help="Glob of files to take (repeatable).")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option(help="Glob of files to leave out (repeatable).")] = None,
+    rules: Annotated[Optional[str], typer.Option(help="Normalisation rules: all, none, a comma list, or edits such as -spelling.")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Block near-duplicate threshold in [0.5, 1].")] = None,
+    family_threshold: Annotated[Optional[float], typer.Option(help="File family linkage threshold in [0, 1].")] = None,
+    max_file_size: Annotated[Optional[int], typer.Option(help="Skip files larger than this many bytes.")] = None,
+    matrix_max_files: Annotated[Optional[int], typer.Option(help="Largest library written as one square matrix.")] = None,
+    follow_symlinks: Annotated[Optional[bool], typer.Option("--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links.")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Worker processes for parsing (0 = one per core).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Analyze agent files and write reports (CSV, JSON, HTML, PNG) into --out."""
+    from analyzer.pipeline import analyze as run_analysis
+    from analyzer.report.model import build_report
+    from analyzer.report.render import write_reports
+
+    targets = list(paths) if paths else [default_corpus()]
+    settings = build_settings(
+        targets[0], include=tuple(include) if include else None, exclude=tuple(exclude) if exclude else None,
+        rules=rules, block_threshold=threshold, file_threshold=family_threshold, max_file_size=max_file_size,
+        matrix_max_files=matrix_max_files, follow_symlinks=follow_symlinks, workers=workers,
+    )
+    with _ProgressBar(not quiet) as progress:
+        result = run_analysis(targets, settings=settings, progress=progress)
+    generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report = build_report(result, settings=settings, generated_at=generated_at)
+    written = write_reports(report, out)
+    _print_skipped(result)
+    if not quiet:
+        _print_summary(result, report.summary, out, len(written))
+    raise typer.Exit(exit_code_for(result))
+
+
+def exit_code_for(result: AnalysisResult) -> int:
+    return EXIT_INPUT if any(s.severity == "error" for s in result.skipped) else EXIT_OK
+
+
+def _print_skipped(result: AnalysisResult) -> None:
+    for skipped in result.skipped:
+        if skipped.severity == "error":
+            _echo_err(f"skipped: {skipped.path}: {skipped.reason}")
+
+
+def _print_summary(result: AnalysisResult, summary: dict, out: Path, written: int) -> None:
+    counts = summary["counts"]
+    typer.echo(
+        f"{counts['files']} files, {counts['blocks']} blocks, {counts['block_families']} block families, "
+        f"{counts['multi_file_families']} file families with 2+ files "
+        f"({counts['files_in_multi_file_families']} files), "
+        f"{summary['duplicated_share'] * 100:.1f}% of unit text duplicated across files"
+    )
+    for kind, count in summary["findings_by_kind"].items():
+        typer.echo(f"  {kind}: {count}")
+    errors = counts["skipped_errors"]
+    if errors:
+        typer.echo(f"{errors} file(s) could not be read; see summary.json 'skipped'")
+    typer.echo(f"wrote {written} files to {out}/")
+
+
+def main() -> None:
+    """Console entry point: run the app and map library errors to exit codes."""
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except (UsageError, SettingsError, DiscoveryError, OutputError) as error:
+        _echo_err(f"error: {error}")
+        sys.exit(EXIT_USAGE)
+    except _click_exceptions() as error:
+        error.show()
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        _echo_err("interrupted; reports already written are complete, nothing half-written was left")
+        sys.exit(130)
+    except OSError as error:
+        _echo_err(f"error: {error.filename or ''}: {error.strerror or error}")
+        sys.exit(EXIT_USAGE)
+    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+        if os.environ.get("AGENT_ANALYZER_DEBUG"):
+            raise
+        _echo_err(f"internal error: {type(error).__name__}: {error} "
+                  "(a bug in agent-analyzer; rerun with AGENT_ANALYZER_DEBUG=1 for the traceback)")
+        sys.exit(EXIT_INTERNAL)
+
+
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    import click
+
+    return (click.UsageError, click.BadParameter, click.exceptions.Abort)

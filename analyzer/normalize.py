@@ -1,0 +1,230 @@
+"""Named normalisation rules: why two texts count as "the same".
+
+Each rule is a pure function ``text -> (text, changes)`` registered under a
+name in ``RULES``. ``changes`` says what the rule did, in words a diff can
+show (``"optimisation→optimization"``, ``"emphasis"``). Rules always run in
+registry order, whatever order the user lists them in, and each rule is
+idempotent, so the composition is idempotent too.
+
+The rules work on one block's source text. Structure (what is a heading, a
+list item, a code fence) is decided earlier by the Markdown parser; the
+``markup`` rule only removes inline syntax *inside* a block, so the regexes
+here never decide structure.
+
+Registry order and why:
+
+1. ``line-endings``  CRLF and bare CR become LF.
+2. ``unicode``       NFKC, typographic quotes/dashes to ASCII, zero-width
+                     characters and non-breaking spaces removed.
+3. ``markup``        heading hashes, bullets, quote markers, emphasis, link
+                     and image syntax, code-fence lines, table pipes.
+4. ``list-numbering`` ``1.`` / ``2)`` prefixes of ordered list items.
+5. ``placeholders``  template slots (``{{NAME}}``, ``${VAR}``, ``<NAME>``,
+                     ``[NAME]``) become one token, ``{{slot}}``.
+6. ``spelling``      British to American spelling (outside code).
+7. ``case``          case folding.
+8. ``whitespace``    runs of white space become one space; ends stripped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from analyzer.spelling import americanize
+
+Change = tuple[str, str]  # (rule name, what it changed)
+RuleFunction = Callable[[str], tuple[str, tuple[str, ...]]]
+
+PLACEHOLDER_TOKEN = "{{slot}}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    apply: RuleFunction
+    cosmetic_class: str  # the change class a difference explained by this rule belongs to
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    changes: tuple[Change, ...]
+
+
+# --- line endings ---------------------------------------------------------
+
+def _line_endings(text: str) -> tuple[str, tuple[str, ...]]:
+    if "\r" not in text:
+        return text, ()
+    crlf = text.count("\r\n")
+    converted = text.replace("\r\n", "\n").replace("\r", "\n")
+    bare = text.count("\r") - crlf
+    notes = tuple(n for n in (f"CRLF×{crlf}" if crlf else "", f"CR×{bare}" if bare else "") if n)
+    return converted, notes
+
+
+# --- unicode ----------------------------------------------------------------
+
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u2026": "...",
+        "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+        "\u00ad": None,
+    }
+)
+_NEEDS_UNICODE = re.compile(r"[^\x00-\x7f]")
+
+
+def _unicode(text: str) -> tuple[str, tuple[str, ...]]:
+    if not _NEEDS_UNICODE.search(text):
+        return text, ()
+    converted = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
+    return converted, (("typographic characters",) if converted != text else ())
+
+
+# --- markup -----------------------------------------------------------------
+
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[^\n]*$", re.MULTILINE)
+_HEADING_HASHES = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+|$)|[ \t]+#+[ \t]*$", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*(?:[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?)", re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE)
+_TABLE_PIPE = re.compile(r"[ \t]*\|[ \t]*")
+_MARKUP_CHARS = re.compile(r"[#*_\[\]`>|~+-]")
+
+
+def _strip_inline(segment: str) -> str:
+    segment = _IMAGE.sub(r"\1", segment)
+    segment = _LINK.sub(r"\1", segment)
+    segment = _STRONG.sub(r"\2", segment)
+    segment = _EMPHASIS_STAR.sub(r"\1", segment)
+    return _EMPHASIS_UNDERSCORE.sub(r"\1", segment)
+
+
+def _outside_code(text: str, transform: Callable[[str], str]) -> str:
+    """Apply ``transform`` to the parts of ``text`` outside inline code spans."""
+    pieces: list[str] = []
+    position = 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces.append(transform(text[position:span.start()]))
+        pieces.append(span.group(0))
+        position = span.end()
+    pieces.append(transform(text[position:]))
+    return "".join(pieces)
+
+
+def _markup(text: str) -> tuple[str, tuple[str, ...]]:
+    if not _MARKUP_CHARS.search(text):
+        return text, ()
+    converted = _FENCE_LINE.sub("", text)
+    converted = _HEADING_HASHES.sub("", converted)
+    converted = _BULLET.sub("", converted)
+    converted = _TABLE_RULE.sub("", converted)
+    if "|" in converted:
+        converted = "\n".join(_TABLE_PIPE.sub(" | ", line).strip(" |") for line in converted.split("\n"))
+    converted = _outside_code(converted, _strip_inline)
+    return converted, (("markup",) if converted != text else ())
+
+
+# --- list numbering ---------------------------------------------------------
+
+_ORDINAL = re.compile(r"^[ \t]*\d{1,9}[.)](?=[ \t]|$)[ \t]*", re.MULTILINE)
+
+
+def _list_numbering(text: str) -> tuple[str, tuple[str, ...]]:
+    converted = _ORDINAL.sub("", text)
+    return converted, (("list numbering",) if converted != text else ())
+
+
+# --- placeholders -----------------------------------------------------------
+
+_SLOT_NAME = r"[A-Za-z][A-Za-z0-9_.\- ]{0,60}"
+PLACEHOLDER = re.compile(
+    r"\{\{\s*" + _SLOT_NAME + r"?\s*\}\}"  # {{ name }} / {{NAME}}
+    r"|\$\{[A-Za-z_][A-Za-z0-9_]{0,60}\}"  # ${VAR}
+    r"|<(?:[A-Z][A-Z0-9]*_)+[A-Z0-9]+>|<[A-Z]{3,}>"  # <PROJECT_NAME>, <NAME>
+    r"|\[(?:[A-Z][A-Z0-9]*_)+[A-Z0-9]+\]"  # [PROJECT_NAME], [YOUR_API_KEY]
+)
+
+
+def _placeholders(text: str) -> tuple[str, tuple[str, ...]]:
+    if "{{slot}}" in text and not PLACEHOLDER.search(text.replace("{{slot}}", "")):
+        return text, ()
+    found: list[str] = []
+
+    def slot(match: re.Match[str]) -> str:
+        if match.group(0) != PLACEHOLDER_TOKEN:
+            found.append(match.group(0))
+        return PLACEHOLDER_TOKEN
+
+    converted = PLACEHOLDER.sub(slot, text)
+    return converted, tuple(f"placeholder {name}" for name in found)
+
+
+# --- spelling, case, whitespace ---------------------------------------------
+
+def _spelling(text: str) -> tuple[str, tuple[str, ...]]:
+    converted, changes = americanize(text)
+    return converted, tuple(f"{c.british}→{c.american}×{c.count}" for c in changes)
+
+
+def _case(text: str) -> tuple[str, tuple[str, ...]]:
+    converted = text.casefold()
+    return converted, (("case",) if converted != text else ())
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _whitespace(text: str) -> tuple[str, tuple[str, ...]]:
+    converted = _SPACES.sub(" ", text).strip()
+    return converted, (("whitespace",) if converted != text else ())
+
+
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        Rule("line-endings", "CRLF and bare CR become LF", _line_endings, "whitespace"),
+        Rule("unicode", "NFKC, typographic quotes and dashes to ASCII, zero-width characters removed", _unicode, "formatting"),
+        Rule("markup", "Markdown syntax removed: heading hashes, bullets, emphasis, links, fences, table pipes", _markup, "formatting"),
+        Rule("list-numbering", "ordered-list numbers removed", _list_numbering, "formatting"),
+        Rule("placeholders", "template slots such as {{NAME}}, ${VAR}, <NAME>, [NAME] become {{slot}}", _placeholders, "placeholder"),
+        Rule("spelling", "British spelling becomes American (outside code)", _spelling, "spelling"),
+        Rule("case", "case folded", _case, "formatting"),
+        Rule("whitespace", "runs of white space become one space", _whitespace, "whitespace"),
+    )
+}
+
+
+def active_rules(names: Iterable[str]) -> tuple[Rule, ...]:
+    """The named rules in registry order (unknown names are rejected by Settings)."""
+    wanted = set(names)
+    return tuple(rule for name, rule in RULES.items() if name in wanted)
+
+
+def normalize(text: str, rules: tuple[Rule, ...]) -> str:
+    """Apply ``rules`` in order and return only the text (the fast path)."""
+    for rule in rules:
+        text = rule.apply(text)[0]
+    return text
+
+
+def explain(text: str, rules: tuple[Rule, ...]) -> Normalized:
+    """Apply ``rules`` and keep what each one changed, for diffs and reports."""
+    changes: list[Change] = []
+    for rule in rules:
+        text, notes = rule.apply(text)
+        changes.extend((rule.name, note) for note in notes)
+    return Normalized(text, tuple(changes))

@@ -1,0 +1,1 @@
+"""Reports: one model (``model.py``) rendered as CSV, JSON, HTML and PNG."""

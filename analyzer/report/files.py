@@ -1,0 +1,89 @@
+"""Safe file output: atomic writes, CSV cells that cannot run as formulas, paths kept inside ``--out``.
+
+Every file is written to a temporary file in the destination folder and
+moved into place with ``os.replace``, which is atomic on POSIX and Windows:
+a run killed at any moment leaves either the old file or the new one, never
+half of one.
+
+CSV cells are neutralised as OWASP recommends for CSV injection: a text cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+prefixed with a single quote, so a spreadsheet shows it as text instead of
+evaluating it. Numbers are written as numbers and are never prefixed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+class OutputError(Exception):
+    """An output path would leave the output folder, or the folder cannot be written."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def safe_cell(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return value
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(row.get(column, "")) for column in columns])
+    return buffer.getvalue()
+
+
+def json_text(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def safe_name(text: str, fallback: str = "item") -> str:
+    """A file-name component built from untrusted text that cannot leave its folder."""
+    name = _UNSAFE_NAME.sub("-", text).strip(".-")[:80] or fallback
+    return f"_{name}" if name.lower().split(".")[0] in _RESERVED else name
+
+
+def inside(out_dir: Path, *parts: str) -> Path:
+    """``out_dir / parts`` after checking that the result stays inside ``out_dir``."""
+    base = out_dir.resolve()
+    target = base.joinpath(*(safe_name(p) for p in parts)).resolve()
+    if base != target and base not in target.parents:
+        raise OutputError(f"refusing to write {target}: outside the output folder {base}")
+    return target

@@ -1,0 +1,217 @@
+"""One report model, built once from an AnalysisResult and rendered many ways.
+
+``build_report`` turns the pipeline's records into plain tables (lists of
+row dicts with a fixed column order) and a summary mapping. The CSV, JSON,
+HTML and PNG renderers only read this model, so every output tells the same
+story. Column lists here are the documented output contract (see README):
+columns may be added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analyzer import __version__
+from analyzer.group import relatedness
+from analyzer.models import AnalysisResult
+from analyzer.settings import Settings
+
+FILES_COLUMNS = ("file", "name", "family", "bytes", "blocks", "warnings", "units", "fm_method",
+                 "line_endings", "family_size", "sha256")
+BLOCKS_COLUMNS = ("file", "block_id", "kind", "heading_path", "start_line", "end_line", "chars",
+                  "fingerprint", "block_family", "parent", "level")
+BLOCK_FAMILIES_COLUMNS = ("block_family", "members", "files", "kind", "representative", "mean_similarity",
+                          "file_count", "chars", "preview")
+FILE_PAIRS_COLUMNS = ("file_a", "file_b", "similarity", "containment_a_in_b", "containment_b_in_a",
+                      "shared_blocks", "family_a", "family_b", "same_family", "relatedness")
+FINDINGS_COLUMNS = ("kind", "message", "files")
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A square matrix with its row/column labels (file paths)."""
+
+    labels: tuple[str, ...]
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class Report:
+    files: list[dict]
+    blocks: list[dict]
+    block_families: list[dict]
+    file_pairs: list[dict]
+    findings: list[dict]
+    summary: dict
+    similarity: Matrix
+    containment: Matrix
+    family_matrices: dict[str, tuple[Matrix, Matrix]] = field(default_factory=dict)
+    families: list[dict] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+
+def build_report(result: AnalysisResult, *, settings: Settings, generated_at: str = "") -> Report:
+    family_of = {path: fam.family_id for fam in result.file_families for path in fam.members}
+    family_size = {fam.family_id: len(fam.members) for fam in result.file_families}
+    block_family_of = {m: bf.family_id for bf in result.block_families for m in bf.members}
+    blocks_by_id = {b.block_id: b for f in result.files for b in f.blocks}
+    files = [_file_row(f, family_of, family_size) for f in result.files]
+    blocks = [_block_row(b, block_family_of) for f in result.files for b in f.blocks]
+    block_families = [_block_family_row(bf, blocks_by_id) for bf in result.block_families]
+    pairs = sorted(result.file_pairs, key=lambda p: (-p.similarity, p.file_a, p.file_b))
+    pair_rows = [_pair_row(p, family_of) for p in pairs]
+    findings = [_finding_row(f) for f in result.findings]
+    similarity, containment, per_family = _matrices(result, settings=settings)
+    families = [
+        {"family": fam.family_id, "members": list(fam.members), "size": len(fam.members),
+         "mean_similarity": fam.mean_similarity,
+         "names": sorted({f["name"] for f in files if f["family"] == fam.family_id and f["name"]})}
+        for fam in result.file_families
+    ]
+    summary = _summary(result, settings, files, findings, similarity)
+    metadata = {
+        "tool": "agent-analyzer",
+        "version": __version__,
+        "generated_at": generated_at,
+        "root": result.root,
+        "timings_seconds": dict(result.timings),
+    }
+    return Report(files, blocks, block_families, pair_rows, findings, summary, similarity, containment,
+                  per_family, families, metadata)
+
+
+def _file_row(agent_file, family_of, family_size) -> dict:
+    family = family_of.get(agent_file.path, "")
+    return {
+        "file": agent_file.path, "name": agent_file.name, "family": family, "bytes": agent_file.bytes,
+        "blocks": len(agent_file.blocks), "warnings": " | ".join(agent_file.warnings),
+        "units": len(agent_file.units), "fm_method": agent_file.fm_method,
+        "line_endings": agent_file.line_endings, "family_size": family_size.get(family, 1),
+        "sha256": agent_file.sha256,
+    }
+
+
+def _block_row(block, block_family_of) -> dict:
+    return {
+        "file": block.file, "block_id": block.block_id, "kind": block.kind,
+        "heading_path": block.heading_path, "start_line": block.start_line, "end_line": block.end_line,
+        "chars": block.chars, "fingerprint": block.fingerprint,
+        "block_family": block_family_of.get(block.block_id, ""), "parent": block.parent, "level": block.level,
+    }
+
+
+def _block_family_row(family, blocks_by_id) -> dict:
+    representative = blocks_by_id[family.representative]
+    preview = " ".join(representative.text.split())
+    return {
+        "block_family": family.family_id, "members": len(family.members), "files": " ; ".join(family.files),
+        "kind": family.kind, "representative": family.representative,
+        "mean_similarity": family.mean_similarity, "file_count": len(family.files),
+        "chars": representative.chars, "preview": preview[:160],
+    }
+
+
+def _pair_row(pair, family_of) -> dict:
+    family_a, family_b = family_of.get(pair.file_a, ""), family_of.get(pair.file_b, "")
+    return {
+        "file_a": pair.file_a, "file_b": pair.file_b, "similarity": pair.similarity,
+        "containment_a_in_b": pair.containment_a_in_b, "containment_b_in_a": pair.containment_b_in_a,
+        "shared_blocks": pair.shared_blocks, "family_a": family_a, "family_b": family_b,
+        "same_family": family_a == family_b, "relatedness": round(relatedness(pair), 4),
+    }
+
+
+def _finding_row(finding) -> dict:
+    return {"kind": finding.kind, "message": finding.message, "files": list(finding.files),
+            "details": dict(finding.details)}
+
+
+def matrix_files(result: AnalysisResult, cap: int) -> tuple[str, ...]:
+    """Files shown in the library-wide matrices: all of them, or the largest families up to ``cap``."""
+    paths = sorted(f.path for f in result.files)
+    if len(paths) <= cap:
+        return tuple(paths)
+    chosen: list[str] = []
+    for family in result.file_families:  # ordered by size
+        if len(family.members) < 2 or len(chosen) + len(family.members) > cap:
+            continue
+        chosen.extend(family.members)
+    return tuple(sorted(chosen))
+
+
+def _matrices(result: AnalysisResult, *, settings: Settings):
+    labels = matrix_files(result, settings.matrix_max_files)
+    similarity, containment = _square(labels, result)
+    per_family = {}
+    if len(labels) < len(result.files):
+        for family in result.file_families:
+            if len(family.members) >= 2:
+                per_family[family.family_id] = _square(family.members, result)
+    return similarity, containment, per_family
+
+
+def _square(labels, result: AnalysisResult) -> tuple[Matrix, Matrix]:
+    index = {path: i for i, path in enumerate(labels)}
+    size = len(labels)
+    similarity = np.eye(size)
+    containment = np.eye(size)
+    for pair in result.file_pairs:
+        i, j = index.get(pair.file_a), index.get(pair.file_b)
+        if i is None or j is None:
+            continue
+        similarity[i, j] = similarity[j, i] = pair.similarity
+        containment[i, j] = pair.containment_a_in_b
+        containment[j, i] = pair.containment_b_in_a
+    return Matrix(tuple(labels), similarity), Matrix(tuple(labels), containment)
+
+
+def _summary(result: AnalysisResult, settings: Settings, files: list[dict], findings: list[dict],
+             similarity: Matrix) -> dict:
+    multi = [fam for fam in result.file_families if len(fam.members) > 1]
+    total_units = sum(len(f.units) for f in result.files)
+    duplicated_chars, all_chars = _duplicated_share(result)
+    return {
+        "counts": {
+            "files": len(result.files),
+            "blocks": sum(len(f.blocks) for f in result.files),
+            "units": total_units,
+            "block_families": len(result.block_families),
+            "file_pairs": len(result.file_pairs),
+            "file_families": len(result.file_families),
+            "multi_file_families": len(multi),
+            "files_in_multi_file_families": sum(len(f.members) for f in multi),
+            "skipped_errors": sum(1 for s in result.skipped if s.severity == "error"),
+            "skipped_excluded": sum(1 for s in result.skipped if s.severity != "error"),
+            "files_with_warnings": sum(1 for f in files if f["warnings"]),
+        },
+        "duplicated_share": round(duplicated_chars / all_chars, 4) if all_chars else 0.0,
+        "findings_by_kind": dict(sorted(Counter(f["kind"] for f in findings).items())),
+        "findings": findings,
+        "skipped": [{"path": s.path, "reason": s.reason, "severity": s.severity} for s in result.skipped],
+        "warnings": [{"file": f["file"], "warning": w} for f in files for w in f["warnings"].split(" | ") if w],
+        "matrix": {"files": len(similarity.labels), "cap": settings.matrix_max_files,
+                   "complete": len(similarity.labels) == len(result.files)},
+        "settings": _settings_dict(settings),
+    }
+
+
+def _duplicated_share(result: AnalysisResult) -> tuple[int, int]:
+    """Characters of units whose block family spans more than one file, over all unit characters."""
+    multi_file = {m for bf in result.block_families if len(bf.files) > 1 for m in bf.members}
+    duplicated = total = 0
+    for agent_file in result.files:
+        for block in agent_file.units:
+            total += block.chars
+            if block.block_id in multi_file:
+                duplicated += block.chars
+    return duplicated, total
+
+
+def _settings_dict(settings: Settings) -> dict:
+    from dataclasses import asdict
+
+    values = asdict(settings)
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in values.items()}

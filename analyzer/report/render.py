@@ -1,0 +1,86 @@
+"""Write every report file of an analysis into ``--out``.
+
+Rendering reads only the report model. Each file is written atomically, and
+every path is checked to stay inside the output folder.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from analyzer.report.files import atomic_write_bytes, atomic_write_text, csv_text, inside, json_text
+from analyzer.report.model import (
+    BLOCK_FAMILIES_COLUMNS,
+    BLOCKS_COLUMNS,
+    FILE_PAIRS_COLUMNS,
+    FILES_COLUMNS,
+    Matrix,
+    Report,
+)
+from analyzer.report.plots import heatmap_png
+
+HTML_PAIR_ROWS = 1000
+
+
+def write_reports(report: Report, out_dir: Path) -> list[Path]:
+    """Render ``report`` into ``out_dir``; returns the paths written, in order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def put(name: str, data: str | bytes, *folders: str) -> None:
+        target = inside(out_dir, *folders, name)
+        if isinstance(data, str):
+            atomic_write_text(target, data)
+        else:
+            atomic_write_bytes(target, data)
+        written.append(target)
+
+    put("files.csv", csv_text(FILES_COLUMNS, report.files))
+    put("blocks.csv", csv_text(BLOCKS_COLUMNS, report.blocks))
+    put("block_families.csv", csv_text(BLOCK_FAMILIES_COLUMNS, report.block_families))
+    put("file_pairs.csv", csv_text(FILE_PAIRS_COLUMNS, report.file_pairs))
+    put("similarity_matrix.csv", matrix_csv(report.similarity))
+    put("containment_matrix.csv", matrix_csv(report.containment))
+    for family, (similarity, containment) in sorted(report.family_matrices.items()):
+        put("similarity_matrix.csv", matrix_csv(similarity), "families", family)
+        put("containment_matrix.csv", matrix_csv(containment), "families", family)
+    heatmap = heatmap_png(report.similarity)
+    put("heatmap.png", heatmap)
+    put("summary.json", json_text({"metadata": report.metadata, **report.summary}))
+    put("report.html", render_html(report, heatmap))
+    return written
+
+
+def matrix_csv(matrix: Matrix) -> str:
+    """A square matrix with file paths as the first column and the header row."""
+    columns = ("file", *matrix.labels)
+    rows = (
+        {"file": label, **{other: f"{float(np.round(value, 4)):.4f}" for other, value in zip(matrix.labels, row)}}
+        for label, row in zip(matrix.labels, matrix.values)
+    )
+    return csv_text(columns, rows)
+
+
+def render_html(report: Report, heatmap: bytes) -> str:
+    environment = Environment(
+        loader=PackageLoader("analyzer.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("report.html.j2")
+    pairs = report.file_pairs[:HTML_PAIR_ROWS]
+    return template.render(
+        summary=report.summary,
+        findings=report.findings,
+        families=report.families,
+        singletons=sum(1 for f in report.families if f["size"] == 1),
+        pairs=pairs,
+        pairs_shown=len(pairs),
+        pair_count=len(report.file_pairs),
+        heatmap=base64.b64encode(heatmap).decode("ascii") if heatmap else "",
+    )
