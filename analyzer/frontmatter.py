@@ -63,10 +63,12 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-MAX_YAML_CHARS = 256 * 1024
-"""Largest front matter, in characters, given to the YAML parser (pure-Python
-PyYAML reads roughly 100-200 KiB a second).  Larger blocks use the tolerant
-reader only."""
+MAX_YAML_CHARS = 64 * 1024
+"""Largest front matter, in characters, given to the YAML parser.  The largest
+real block in corpus-public is under 6,000 characters; pure-Python PyYAML reads
+dense ``key: value`` lines at roughly 100,000 characters a second, so the bound
+keeps the worst case (a failed whole-block parse, then one parse per field)
+under two seconds.  Larger blocks use the tolerant reader without YAML."""
 
 MAX_YAML_DEPTH = 32
 """Deepest nesting of YAML collections accepted.  Real agent front matter
@@ -78,9 +80,6 @@ MAX_EXPANDED_SIZE = 4 * MAX_YAML_CHARS
 per node plus the characters of every scalar.  Without aliases a document is
 never larger than about twice its text, so only alias bombs reach it."""
 
-MAX_FIELD_YAML_CHARS = 64 * 1024
-"""Largest single field the tolerant reader tries to read as YAML on its own."""
-
 _OPENING = re.compile(r"([ \t]*)---[ \t]*")
 _CLOSING = re.compile(r"(-{3,}|\.\.\.)[ \t]*")
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]+(.*))?")
@@ -90,6 +89,7 @@ _EXAMPLE_CLOSE = re.compile(r"</example\s*>", re.IGNORECASE)
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _FALLBACK = "read as plain key: value lines instead"
+_REFUSED = "is refused by the YAML reader"
 
 
 @dataclass(frozen=True)
@@ -171,9 +171,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
         if self._depth >= MAX_YAML_DEPTH:
             raise _YamlRefused(
-                "is refused by the YAML reader",
-                f"nesting deeper than {MAX_YAML_DEPTH} levels",
-                self.peek_event().start_mark.index,
+                _REFUSED, f"nesting deeper than {MAX_YAML_DEPTH} levels", self.peek_event().start_mark.index
             )
         self._depth += 1
         try:
@@ -287,7 +285,7 @@ def _position_warnings(block: _Block, blank_lines: int, indent: int, closing: st
 
 def _read_block(block: _Block) -> tuple[tuple[FrontMatterField, ...], str, tuple[str, ...]]:
     """Read the block with YAML, or with the tolerant reader when YAML gives up."""
-    source = "\n".join(block.lines)
+    source = "".join(line + "\n" for line in block.lines)  # as in the file: every line ends
     if len(source) > MAX_YAML_CHARS:
         warning = (
             f"front matter is too large for the YAML reader ({len(source)} characters, "
@@ -314,7 +312,7 @@ def _refusal_warning(refusal: _YamlRefused, block: _Block) -> str:
 
 
 def _line_locator(lines: tuple[str, ...]):
-    """Return a function from a character offset in "\\n".join(lines) to a 0-based line."""
+    """Return a function from a character offset in the joined lines to a 0-based line."""
     line_starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     return lambda index: bisect.bisect_right(line_starts, index) - 1
 
@@ -322,10 +320,9 @@ def _line_locator(lines: tuple[str, ...]):
 def _yaml_field(pair: _Pair, source: str, block: _Block, line_of) -> FrontMatterField:
     """Build a field from a YAML pair, trimming blank and comment lines off its end."""
     start = line_of(pair.key_index)
-    end = line_of(pair.end_index)
-    if source[pair.end_index - 1 : pair.end_index] == "\n" and end > start:
-        end -= 1
-    end = _trim_end(block.lines, start, end)
+    ends_after_newline = source[pair.end_index - 1 : pair.end_index] == "\n"  # block values end at a line start
+    end = line_of(pair.end_index - 1 if ends_after_newline else pair.end_index)
+    end = _trim_end(block.lines, start, max(start, end))
     return FrontMatterField(
         pair.key, pair.value, _value_text(pair.value), block.first_line + start, block.first_line + end
     )
@@ -365,9 +362,10 @@ def _load_pairs(source: str) -> tuple[_Pair, ...]:
     except yaml.MarkedYAMLError as error:
         raise _refusal_from_marked(error) from None
     except yaml.reader.ReaderError as error:
-        raise _YamlRefused("is not valid YAML", f"{error.reason}, character #x{error.character:04x}", error.position) from None
+        reason = f"{error.reason}, character #x{error.character:04x}"
+        raise _YamlRefused("is not valid YAML", reason, error.position) from None
     except RecursionError:
-        raise _YamlRefused("is refused by the YAML reader", "nesting too deep to read") from None
+        raise _YamlRefused(_REFUSED, "nesting too deep to read") from None
     except Exception as error:  # noqa: BLE001 - e.g. ValueError from "2024-13-45" dates
         raise _YamlRefused("is not valid YAML", f"{type(error).__name__}: {error}") from None
     finally:
@@ -387,16 +385,15 @@ def _check_flow_depth(source: str) -> None:
     for bracket in _FLOW_BRACKETS.finditer(source):
         depth = depth + 1 if bracket.group() in "[{" else max(0, depth - 1)
         if depth > MAX_YAML_DEPTH:
-            raise _YamlRefused(
-                "is refused by the YAML reader", f"nesting deeper than {MAX_YAML_DEPTH} levels", bracket.start()
-            )
+            raise _YamlRefused(_REFUSED, f"nesting deeper than {MAX_YAML_DEPTH} levels", bracket.start())
 
 
 def _refusal_from_marked(error: yaml.MarkedYAMLError) -> _YamlRefused:
     """Describe a PyYAML error by its problem and the offset where it happened."""
     mark = error.problem_mark or error.context_mark
     reason = error.problem or error.context or type(error).__name__
-    summary = "cannot be read safely as YAML" if isinstance(error, yaml.constructor.ConstructorError) else "is not valid YAML"
+    unsafe = isinstance(error, yaml.constructor.ConstructorError)
+    summary = "cannot be read safely as YAML" if unsafe else "is not valid YAML"
     return _YamlRefused(summary, reason, mark.index if mark is not None else None)
 
 
@@ -412,24 +409,23 @@ def _measure(node: Node, depth: int, memo: dict[int, tuple[int, int]], active: s
     """
     key = id(node)
     if key in active:
-        raise _YamlRefused("is refused by the YAML reader", "an alias refers to a collection that contains it", node.start_mark.index)
+        raise _YamlRefused(_REFUSED, "an alias refers to a collection that contains it", node.start_mark.index)
     if key not in memo:
+        if depth > MAX_YAML_DEPTH:
+            raise _YamlRefused(_REFUSED, f"nesting deeper than {MAX_YAML_DEPTH} levels", node.start_mark.index)
         active.add(key)
         size, height = 1 + (len(node.value) if isinstance(node, ScalarNode) else 0), 0
         for child in _children(node):
             child_size, child_height = _measure(child, depth + 1, memo, active)
             size, height = size + child_size, max(height, child_height + 1)
             if size > MAX_EXPANDED_SIZE:
-                raise _YamlRefused(
-                    "is refused by the YAML reader",
-                    f"aliases expand to more than {MAX_EXPANDED_SIZE} nodes and characters",
-                    node.start_mark.index,
-                )
+                reason = f"aliases expand to more than {MAX_EXPANDED_SIZE} nodes and characters"
+                raise _YamlRefused(_REFUSED, reason, node.start_mark.index)
         active.discard(key)
         memo[key] = (size, height)
     size, height = memo[key]
     if depth + height > MAX_YAML_DEPTH:
-        raise _YamlRefused("is refused by the YAML reader", f"nesting deeper than {MAX_YAML_DEPTH} levels", node.start_mark.index)
+        raise _YamlRefused(_REFUSED, f"nesting deeper than {MAX_YAML_DEPTH} levels", node.start_mark.index)
     return size, height
 
 
@@ -570,11 +566,8 @@ _NO_VALUE = object()
 
 def _field_yaml_value(lines: tuple[str, ...], key: str) -> object:
     """The field's value when its own lines are valid YAML, else _NO_VALUE."""
-    source = "\n".join(lines)
-    if len(source) > MAX_FIELD_YAML_CHARS:
-        return _NO_VALUE
     try:
-        pairs = _load_pairs(source)
+        pairs = _load_pairs("".join(line + "\n" for line in lines))
     except _YamlRefused:
         return _NO_VALUE
     if len(pairs) != 1 or pairs[0].key != key:
