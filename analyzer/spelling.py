@@ -12,8 +12,8 @@ Algorithm
       ``practice`` and ``meter`` as they are). Entries that are wrong or
       ambiguous in software prose are rejected (``_BREAME_REJECTS``: ``buses``
       -> ``busses``, ``gauge`` -> ``gage``, ``disc`` -> ``disk``, ``spectre``,
-      ``dialogue`` -> ``dialog``, ``analyses`` ...) and a few targets are
-      corrected (``_BREAME_FIXES``).
+      ``dialogue`` -> ``dialog``, ``analyses`` ...); the generated forms
+      below override breame's few wrong targets (``pummelled`` -> ``pummel``).
    b. Morphology: paradigms generated from curated stem lists, never from an
       open-ended suffix rule. ``optim`` in ``_IZE_STEMS`` yields ``optimise``,
       ``optimised``, ``optimises``, ``optimising``, ``optimiser(s)``,
@@ -37,13 +37,16 @@ Algorithm
    pattern: lower, Title or UPPER; any other mix (``cOlOuR``, camelCase) is
    left alone as a likely identifier.
 
-3. **Scanning.** One compiled regex, a trie of all lexicon keys followed by a
-   not-a-word-character lookahead, runs over an ASCII-lower-cased copy of the
-   text (same length, so positions line up). A match is a candidate only when
-   the letters before it form an allowed prefix and the characters around the
-   word are not letters, digits or ``_``: ``colour_map`` and ``colour2`` are
-   identifiers and stay, ``well-organised`` and ``colour's`` convert. Most
-   texts have no candidate and are returned at once.
+3. **Scanning.** The text is lower-cased (same length, so positions line
+   up) and reversed, so that word ends become word starts. One compiled
+   regex, a non-word character followed by a trie of all reversed lexicon
+   keys, then only has to be tried where a word ends; the regex engine skips
+   the letters in between. A match is the longest key that ends a word; the
+   letters before it must be an allowed prefix (checked by
+   ``american_form``), and the characters around the word must not be
+   letters, digits or ``_``: ``colour_map`` and ``colour2`` are identifiers
+   and stay, ``well-organised`` and ``colour's`` convert. Most texts have no
+   candidate and are returned at once.
 
 4. **Code.** Only when there is a candidate are code regions computed:
    fenced blocks (a line whose first non-blank characters, after any ``>``
@@ -52,7 +55,8 @@ Algorithm
    the text) and, between them, CommonMark inline code spans (a run of N
    backticks up to the next run of exactly N backticks in the same
    paragraph). Candidates inside code are dropped; the rest are replaced and
-   counted.
+   counted. Indented (four-space) code blocks, HTML ``<code>`` and URLs are
+   prose to this module.
 
 Decisions for technical prose: ``dialogue``, ``prologue``, ``monologue``
 stay (American prose keeps -ogue; only ``catalogue`` and ``analogue``
@@ -114,6 +118,9 @@ _IZE_STEMS = frozenset("""
     synchron synthes systemat tantal templat terror theor token trivial util
     vapor vector verbal victim virtual visual vocal weapon
 """.split())
+
+# breame -ise stems whose -ise form is also the usual American one.
+_IZE_STEM_REJECTS = frozenset({"exorc"})
 
 # British stems spelled differently from their American -ize stem.
 _IZE_STEM_RESPELLINGS = {
@@ -254,6 +261,7 @@ _PREFIXES = frozenset("""
     anti auto co counter cross de dis hyper inter macro meta micro mini mis
     multi non out over post pre re semi sub super un under
 """.split())
+_LONGEST_PREFIX_CHAIN = 2 * max(map(len, _PREFIXES))
 
 
 # --- lexicon -----------------------------------------------------------------
@@ -309,7 +317,7 @@ def _build_lexicon() -> dict[str, str]:
     breame_pairs = ((b, a) for b, a in BRITISH_ENGLISH_SPELLINGS.items()
                     if b not in _BREAME_REJECTS)
     generated = (
-        _ize_forms(_IZE_STEMS | _breame_ize_stems() - {"exorc"}),
+        _ize_forms(_IZE_STEMS | (_breame_ize_stems() - _IZE_STEM_REJECTS)),
         _our_forms(), _yse_forms(), _tre_forms(), _ll_forms(),
         _OGUE_WORDS.items(), _SPECIFIC_WORDS.items(),
     )
@@ -344,7 +352,7 @@ def _lookup(lower: str) -> str | None:
         return None
     if lower in _LEXICON:
         return _LEXICON[lower]
-    for cut in range(2, len(lower) - 2):
+    for cut in range(2, min(len(lower) - 2, _LONGEST_PREFIX_CHAIN) + 1):
         prefix, rest = lower[:cut], lower[cut:]
         if rest in _LEXICON and _is_prefix_chain(prefix):
             return prefix + _LEXICON[rest]
@@ -393,23 +401,26 @@ def _trie_pattern(node: dict) -> str:
     branches = [char + _trie_pattern(child) for char, child in sorted(node.items()) if char]
     if not branches:
         return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if "" not in node:
-        return body
-    return (body if len(branches[0]) == 1 and len(branches) == 1 else f"(?:{body})") + "?"
+    optional = "" in node
+    if len(branches) > 1 or (optional and len(branches[0]) > 1):
+        body = "(?:" + "|".join(branches) + ")"
+    else:
+        body = branches[0]
+    return body + "?" if optional else body
 
 
-def _compile_candidates(words: Iterable[str]) -> re.Pattern[str]:
+def _compile_word_ends(words: Iterable[str]) -> re.Pattern[str]:
+    """Regex over reversed text: a non-word character, then a reversed word."""
     trie: dict = {}
     for word in words:
         node = trie
-        for char in word:
+        for char in reversed(word):
             node = node.setdefault(char, {})
         node[""] = {}
-    return re.compile(_trie_pattern(trie) + r"(?![0-9A-Za-z_])")
+    return re.compile(r"[^a-z0-9_](" + _trie_pattern(trie) + ")")
 
 
-_CANDIDATE = _compile_candidates(_LEXICON)
+_REVERSED_CANDIDATE = _compile_word_ends(_LEXICON)
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -426,7 +437,7 @@ def _is_word_char(char: str) -> bool:
 
 
 def _edit_for(text: str, start: int, end: int) -> _Edit | None:
-    """The replacement for the word that ends with the match text[start:end]."""
+    """The replacement for the word ending with the lexicon key text[start:end], if any."""
     if end < len(text) and _is_word_char(text[end]):
         return None
     word_start = start
@@ -439,9 +450,19 @@ def _edit_for(text: str, start: int, end: int) -> _Edit | None:
 
 
 def _candidate_edits(text: str) -> list[_Edit]:
-    lowered = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
-    edits = (_edit_for(text, *match.span()) for match in _CANDIDATE.finditer(lowered))
-    return [edit for edit in edits if edit is not None]
+    """Edits for every convertible word, code not yet excluded, in text order."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character lower-cases to several
+        lowered = text.translate(_ASCII_LOWER)
+    reversed_text = (lowered + " ")[::-1]  # the space stands after the text's end
+    edits = []
+    for match in _REVERSED_CANDIDATE.finditer(reversed_text):
+        key_start, key_end = match.span(1)
+        edit = _edit_for(text, len(text) + 1 - key_end, len(text) + 1 - key_start)
+        if edit is not None:
+            edits.append(edit)
+    edits.reverse()
+    return edits
 
 
 # --- code regions ------------------------------------------------------------
