@@ -25,7 +25,13 @@ The cheapest test comes first, as in difflib:
    cannot exceed 2·min(|a|,|b|) / (|a| + |b|); pairs that cannot reach the
    threshold are dropped before scoring.
 4. **rapidfuzz** ``fuzz.ratio`` with ``score_cutoff`` (it stops early when
-   the cutoff cannot be reached).
+   the cutoff cannot be reached), batched through ``process.cpdist`` so the
+   scoring loop runs in C++ on every core.
+
+Measured on corpus-public (157,649 distinct unit texts): the first version
+paired every member of a bucket in a Python loop and scored pairs one call
+at a time (69 s LSH + 22 s scoring); the vectorised window and cpdist replace
+both loops.
 """
 
 from __future__ import annotations
@@ -36,14 +42,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from analyzer.models import KIND_FIELD, KIND_PREAMBLE, KIND_SECTION, Block, TextMatch
 from analyzer.settings import Settings
 
 _TOKEN = re.compile(r"\w+")
-_MAX_BUCKET = 400  # an LSH bucket larger than this pairs each text only with its length neighbours
-_BUCKET_WINDOW = 40
+_BUCKET_WINDOW = 48  # in an LSH bucket, each text is paired with this many length neighbours
+_MIN_TOKENS = 5  # stop tokens are given back to texts left with fewer tokens than this
+_VERIFY_CHUNK = 200_000
 _SEED = 0x5EED_A6E7
 
 
@@ -83,7 +90,7 @@ def score_pairs(texts: list[str], *, settings: Settings) -> list[tuple[int, int,
         candidates = _all_pairs(len(texts))
     else:
         candidates = lsh_candidates(texts, settings=settings)
-    return verify(texts, candidates, threshold=settings.block_threshold)
+    return verify(texts, candidates, threshold=settings.block_threshold, workers=settings.worker_count)
 
 
 def _all_pairs(count: int) -> np.ndarray:
@@ -91,29 +98,37 @@ def _all_pairs(count: int) -> np.ndarray:
     return np.stack([first, second], axis=1).astype(np.int64)
 
 
-def verify(texts: list[str], candidates: np.ndarray, *, threshold: float) -> list[tuple[int, int, float]]:
-    """Length bound, then rapidfuzz ratio with a cutoff, on candidate index pairs."""
+def verify(texts: list[str], candidates: np.ndarray, *, threshold: float,
+           workers: int = 1) -> list[tuple[int, int, float]]:
+    """Length bound, then rapidfuzz ratio with a cutoff, on candidate index pairs.
+
+    Scoring runs in C++ through ``process.cpdist`` (element-wise pairs, with
+    ``workers`` threads), in chunks so the two lists of strings stay small.
+    """
     if len(candidates) == 0:
         return []
     lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
     la, lb = lengths[candidates[:, 0]], lengths[candidates[:, 1]]
     bound = 2.0 * np.minimum(la, lb) / np.maximum(la + lb, 1.0)
     survivors = candidates[bound >= threshold - 1e-9]
-    cutoff = threshold * 100.0
-    found = []
-    ratio = fuzz.ratio
-    for i, j in survivors.tolist():
-        score = ratio(texts[i], texts[j], score_cutoff=cutoff)
-        if score:
-            found.append((i, j, round(score / 100.0, 4)))
+    found: list[tuple[int, int, float]] = []
+    for start in range(0, len(survivors), _VERIFY_CHUNK):
+        chunk = survivors[start:start + _VERIFY_CHUNK]
+        scores = process.cpdist([texts[i] for i in chunk[:, 0]], [texts[j] for j in chunk[:, 1]],
+                                scorer=fuzz.ratio, score_cutoff=threshold * 100.0, dtype=np.float32,
+                                workers=workers)
+        hits = np.flatnonzero(scores >= threshold * 100.0)
+        found.extend((int(chunk[k, 0]), int(chunk[k, 1]), round(float(scores[k]) / 100.0, 4)) for k in hits)
     return found
 
 
 def token_sets(texts: list[str], *, stop_share: float) -> list[frozenset[str]]:
-    """Each text's word tokens, without tokens that occur in more than ``stop_share`` of texts.
+    """Each text's word tokens, without the tokens that occur in more than ``stop_share`` of texts.
 
-    A text whose every token is a stop token keeps its full token set, so it
-    can still meet its own near-copies.
+    Stop tokens carry no evidence in long texts but are most of a short one
+    ("performance optimization and jvm tuning techniques"): a text left with
+    fewer than five tokens gets back its rarest stop tokens up to five, so a
+    short text can still meet its near-copies.
     """
     raw = [frozenset(_TOKEN.findall(text)) for text in texts]
     document_frequency: dict[str, int] = defaultdict(int)
@@ -121,8 +136,14 @@ def token_sets(texts: list[str], *, stop_share: float) -> list[frozenset[str]]:
         for token in tokens:
             document_frequency[token] += 1
     limit = max(2, int(stop_share * len(texts)))
-    stop = {token for token, count in document_frequency.items() if count > limit}
-    return [(tokens - stop) or tokens for tokens in raw]
+    sets = []
+    for tokens in raw:
+        kept = {token for token in tokens if document_frequency[token] <= limit}
+        if len(kept) < _MIN_TOKENS and len(tokens) > len(kept):
+            stops = sorted(tokens - kept, key=lambda token: (document_frequency[token], token))
+            kept.update(stops[:_MIN_TOKENS - len(kept)])
+        sets.append(frozenset(kept))
+    return sets
 
 
 def minhash_signatures(sets: list[frozenset[str]], *, perms: int) -> np.ndarray:
@@ -177,7 +198,7 @@ def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
     usable = np.flatnonzero(np.fromiter((len(s) > 0 for s in sets), dtype=bool, count=len(sets)))
     for band in range(settings.minhash_perms // rows):
         keys = _band_keys(signatures[usable, band * rows:(band + 1) * rows])
-        pair_codes.append(_bucket_pairs(keys, usable, lengths, len(texts)))
+        pair_codes.append(_bucket_pairs(keys, usable, lengths, len(texts), settings.block_threshold))
     if not pair_codes:
         return np.empty((0, 2), dtype=np.int64)
     codes = np.unique(np.concatenate(pair_codes))
@@ -192,24 +213,28 @@ def _band_keys(band: np.ndarray) -> np.ndarray:
     return key
 
 
-def _bucket_pairs(keys: np.ndarray, members: np.ndarray, lengths: np.ndarray, count: int) -> np.ndarray:
-    """Pair codes (i * count + j) of texts whose band keys are equal."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    boundaries = np.flatnonzero(np.diff(sorted_keys)) + 1
-    starts = np.concatenate(([0], boundaries))
-    ends = np.concatenate((boundaries, [len(sorted_keys)]))
-    sizes = ends - starts
+def _bucket_pairs(keys: np.ndarray, members: np.ndarray, lengths: np.ndarray, count: int,
+                  threshold: float) -> np.ndarray:
+    """Pair codes (i * count + j, i < j) of texts whose band keys are equal.
+
+    Texts are sorted by (key, length) and each is paired with the next
+    ``_BUCKET_WINDOW`` texts while the key is the same: every pair of a
+    bucket up to that size, and in a larger bucket (a very common band) the
+    pairs closest in length, which are the only ones the length bound can
+    pass anyway. Pairs that fail the length bound are dropped here already,
+    which keeps the candidate arrays small. Fully vectorised: one numpy pass
+    per offset.
+    """
+    order = np.lexsort((lengths[members], keys))
+    sorted_keys, sorted_members = keys[order], members[order]
     codes: list[np.ndarray] = []
-    for start, end in zip(starts[sizes > 1].tolist(), ends[sizes > 1].tolist()):
-        bucket = np.sort(members[order[start:end]])
-        if len(bucket) > _MAX_BUCKET:
-            bucket = bucket[np.argsort(lengths[bucket], kind="stable")]
-            for offset in range(1, _BUCKET_WINDOW + 1):
-                left, right = bucket[:-offset], bucket[offset:]
-                low, high = np.minimum(left, right), np.maximum(left, right)
-                codes.append(low * count + high)
-            continue
-        first, second = np.triu_indices(len(bucket), k=1)
-        codes.append(bucket[first] * count + bucket[second])
+    for offset in range(1, _BUCKET_WINDOW + 1):
+        same = sorted_keys[:-offset] == sorted_keys[offset:]
+        if not same.any():
+            break
+        left, right = sorted_members[:-offset][same], sorted_members[offset:][same]
+        short, long = np.minimum(lengths[left], lengths[right]), np.maximum(lengths[left], lengths[right])
+        fits = 2.0 * short >= threshold * (short + long) - 1e-9
+        left, right = left[fits], right[fits]
+        codes.append(np.minimum(left, right) * count + np.maximum(left, right))
     return np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
