@@ -181,41 +181,43 @@ def _weighted_units(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, se
 
 
 class _FileIndex:
-    """A file's units with lookups by fingerprint and by family."""
+    """A file's units grouped by block family, for pair scoring by set intersection."""
 
     def __init__(self, units: list[_Unit]) -> None:
-        self.units = units
         self.total = sum(u.weight for u in units)
-        self.fingerprints = {u.fingerprint for u in units}
-        self.by_family: dict[str, set[str]] = defaultdict(set)
+        self.units_by_family: dict[str, list[_Unit]] = defaultdict(list)
         for unit in units:
             if unit.family:
-                self.by_family[unit.family].add(unit.fingerprint)
+                self.units_by_family[unit.family].append(unit)
+        self.fingerprints_by_family = {
+            family: {u.fingerprint for u in members} for family, members in self.units_by_family.items()
+        }
 
 
-def _found_weight(source: _FileIndex, target: _FileIndex, pair_scores: dict[tuple[str, str], float]) -> tuple[float, int]:
-    """Weighted share of ``source`` units found in ``target``, and how many were found."""
+def _found_weight(source: _FileIndex, target: _FileIndex, common: set[str],
+                  pair_scores: dict[tuple[str, str], float]) -> tuple[float, int]:
+    """Weighted sum of ``source`` units found in ``target`` (through ``common`` families), and their count."""
     found, count = 0.0, 0
-    for unit in source.units:
-        if not unit.family or unit.family not in target.by_family:
-            continue
-        if unit.fingerprint in target.fingerprints:
-            score = 1.0
-        else:
-            score = max(
-                (pair_scores.get((min(unit.fingerprint, other), max(unit.fingerprint, other)), 0.0)
-                 for other in target.by_family[unit.family]),
-                default=0.0,
-            ) or 0.5  # same family only through a chain of near-duplicates
-        found += unit.weight * score
-        count += 1
+    for family in sorted(common):  # a fixed order keeps float sums, and so output, byte-stable
+        targets = target.fingerprints_by_family[family]
+        for unit in source.units_by_family[family]:
+            if unit.fingerprint in targets:
+                score = 1.0
+            else:
+                score = max(
+                    pair_scores.get((min(unit.fingerprint, other), max(unit.fingerprint, other)), 0.0)
+                    for other in targets
+                ) or 0.5  # same family only through a chain of near-duplicates
+            found += unit.weight * score
+            count += 1
     return found, count
 
 
 def _score_pair(a: str, b: str, index_a: _FileIndex, index_b: _FileIndex,
                 pair_scores: dict[tuple[str, str], float]) -> FilePair:
-    found_a, count_a = _found_weight(index_a, index_b, pair_scores)
-    found_b, _ = _found_weight(index_b, index_a, pair_scores)
+    common = index_a.units_by_family.keys() & index_b.units_by_family.keys()
+    found_a, count_a = _found_weight(index_a, index_b, common, pair_scores)
+    found_b, _ = _found_weight(index_b, index_a, common, pair_scores)
     total = index_a.total + index_b.total
     return FilePair(
         file_a=a,

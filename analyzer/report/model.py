@@ -65,10 +65,11 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     pair_rows = [_pair_row(p, family_of) for p in pairs]
     findings = [_finding_row(f) for f in result.findings]
     similarity, containment, per_family = _matrices(result, settings=settings)
+    name_of = {f["file"]: f["name"] for f in files}
     families = [
         {"family": fam.family_id, "members": list(fam.members), "size": len(fam.members),
          "mean_similarity": fam.mean_similarity,
-         "names": sorted({f["name"] for f in files if f["family"] == fam.family_id and f["name"]})}
+         "names": sorted({name_of[m] for m in fam.members if name_of[m]})}
         for fam in result.file_families
     ]
     summary = _summary(result, settings, files, findings, similarity)
@@ -144,21 +145,26 @@ def matrix_files(result: AnalysisResult, cap: int) -> tuple[str, ...]:
 
 def _matrices(result: AnalysisResult, *, settings: Settings):
     labels = matrix_files(result, settings.matrix_max_files)
-    similarity, containment = _square(labels, result)
+    similarity, containment = _square(labels, result.file_pairs)
     per_family = {}
     if len(labels) < len(result.files):
+        family_of = {path: fam.family_id for fam in result.file_families for path in fam.members}
+        inside: dict[str, list] = {}
+        for pair in result.file_pairs:
+            if family_of[pair.file_a] == family_of[pair.file_b]:
+                inside.setdefault(family_of[pair.file_a], []).append(pair)
         for family in result.file_families:
             if len(family.members) >= 2:
-                per_family[family.family_id] = _square(family.members, result)
+                per_family[family.family_id] = _square(family.members, inside.get(family.family_id, []))
     return similarity, containment, per_family
 
 
-def _square(labels, result: AnalysisResult) -> tuple[Matrix, Matrix]:
+def _square(labels, pairs) -> tuple[Matrix, Matrix]:
     index = {path: i for i, path in enumerate(labels)}
     size = len(labels)
     similarity = np.eye(size)
     containment = np.eye(size)
-    for pair in result.file_pairs:
+    for pair in pairs:
         i, j = index.get(pair.file_a), index.get(pair.file_b)
         if i is None or j is None:
             continue

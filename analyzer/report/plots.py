@@ -23,6 +23,7 @@ from analyzer.report.model import Matrix  # noqa: E402
 
 _PNG_METADATA = {"Software": None}
 MAX_LABELED = 80
+MAX_ANNOTATED = 20
 
 
 def cluster_order(values: np.ndarray) -> list[int]:
@@ -51,6 +52,12 @@ def heatmap_png(matrix: Matrix, *, title: str = "File similarity") -> bytes:
     axes = figure.add_subplot()
     image = axes.imshow(values, cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
     figure.colorbar(image, ax=axes, fraction=0.04, pad=0.02, label="similarity")
+    if size <= MAX_ANNOTATED:
+        for row in range(size):
+            for column in range(size):
+                value = values[row, column]
+                axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                          color="black" if value > 0.6 else "white")
     if size <= MAX_LABELED:
         axes.set_xticks(range(size), labels, rotation=90, fontsize=8)
         axes.set_yticks(range(size), labels, fontsize=8)
