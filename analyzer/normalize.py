@@ -16,12 +16,17 @@ Registry order and why:
 1. ``line-endings``  CRLF and bare CR become LF.
 2. ``unicode``       NFKC, typographic quotes/dashes to ASCII, zero-width
                      characters and non-breaking spaces removed.
-3. ``markup``        heading hashes, bullets, quote markers, emphasis, link
-                     and image syntax, code-fence lines, table pipes.
-4. ``list-numbering`` ``1.`` / ``2)`` prefixes of ordered list items.
-5. ``placeholders``  template slots (``{{NAME}}``, ``${VAR}``, ``<NAME>``,
-                     ``[NAME]``) become one token, ``{{slot}}``.
-6. ``spelling``      British to American spelling (outside code).
+3. ``spelling``      British to American spelling, outside inline code and
+                     fenced code (it runs before ``markup`` removes the fences,
+                     so code is still recognisable).
+4. ``markup``        heading hashes, bullets, quote markers, emphasis, link
+                     and image syntax, table pipes; a code-fence line becomes a
+                     bare fence, so code stays code when the text is normalised
+                     again (and spelling never touches it).
+5. ``list-numbering`` ``1.`` / ``2)`` prefixes of ordered list items.
+6. ``placeholders``  template slots (``{{NAME}}``, ``{{ var }}``, ``${VAR}``,
+                     ``<PROJECT_NAME>`` or ``<NAME>`` with 3+ capitals,
+                     ``[PROJECT_NAME]`` with an underscore) become ``{{slot}}``.
 7. ``case``          case folding.
 8. ``whitespace``    runs of white space become one space; ends stripped.
 """
@@ -39,6 +44,7 @@ Change = tuple[str, str]  # (rule name, what it changed)
 RuleFunction = Callable[[str], tuple[str, tuple[str, ...]]]
 
 PLACEHOLDER_TOKEN = "{{slot}}"
+_MAX_PASSES = 4
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,15 @@ def _unicode(text: str) -> tuple[str, tuple[str, ...]]:
 # --- markup -----------------------------------------------------------------
 
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
-_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[^\n]*$", re.MULTILINE)
-_HEADING_HASHES = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+|$)|[ \t]+#+[ \t]*$", re.MULTILINE)
-_BULLET = re.compile(r"^[ \t]*(?:[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?)", re.MULTILINE)
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}[^`\n]*|~{3,}[^\n]*)$", re.MULTILINE)
+# Every line-start marker at once (quote, bullet, checkbox, heading hashes, in any nesting such as
+# "> - [ ] item" or "> # title"), so one pass removes them all and the rule is idempotent.
+# An ordinal ("1.") counts as part of the prefix only when another marker follows it ("1. - x",
+# "1. ```"); a plain numbered item is left to the list-numbering rule.
+_LINE_PREFIX = re.compile(
+    r"^[ \t]*(?:(?:>|[-*+](?=[ \t])|\[[ xX]\](?=[ \t])|#{1,6}(?=[ \t]|$)"
+    r"|\d{1,9}[.)](?=[ \t]+(?:[>#*+-]|\[[ xX]\]|`{3}|~{3})))[ \t]*)+", re.MULTILINE)
+_CLOSING_HASHES = re.compile(r"(?:[ \t]+#+)+[ \t]*$", re.MULTILINE)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
 _LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
@@ -106,6 +118,8 @@ _MARKUP_CHARS = re.compile(r"[#*_\[\]`>|~+-]")
 
 
 def _strip_inline(segment: str) -> str:
+    if "|" in segment:
+        segment = "\n".join(_TABLE_PIPE.sub(" | ", line).strip(" |") for line in segment.split("\n"))
     segment = _IMAGE.sub(r"\1", segment)
     segment = _LINK.sub(r"\1", segment)
     segment = _STRONG.sub(r"\2", segment)
@@ -126,21 +140,29 @@ def _outside_code(text: str, transform: Callable[[str], str]) -> str:
 
 
 def _markup(text: str) -> tuple[str, tuple[str, ...]]:
-    if not _MARKUP_CHARS.search(text):
-        return text, ()
-    converted = _FENCE_LINE.sub("", text)
-    converted = _HEADING_HASHES.sub("", converted)
-    converted = _BULLET.sub("", converted)
-    converted = _TABLE_RULE.sub("", converted)
-    if "|" in converted:
-        converted = "\n".join(_TABLE_PIPE.sub(" | ", line).strip(" |") for line in converted.split("\n"))
-    converted = _outside_code(converted, _strip_inline)
+    """Remove Markdown syntax; repeated until stable, since removing one marker can expose another."""
+    converted = text
+    for _ in range(_MAX_PASSES):
+        if not _MARKUP_CHARS.search(converted):
+            break
+        again = _markup_once(converted)
+        if again == converted:
+            break
+        converted = again
     return converted, (("markup",) if converted != text else ())
+
+
+def _markup_once(text: str) -> str:
+    converted = _LINE_PREFIX.sub("", text)
+    converted = _FENCE_LINE.sub("```", converted)  # a bare fence keeps code recognisable as code
+    converted = _CLOSING_HASHES.sub("", converted)
+    converted = _TABLE_RULE.sub("", converted)
+    return _outside_code(converted, _strip_inline)
 
 
 # --- list numbering ---------------------------------------------------------
 
-_ORDINAL = re.compile(r"^[ \t]*\d{1,9}[.)](?=[ \t]|$)[ \t]*", re.MULTILINE)
+_ORDINAL = re.compile(r"^[ \t]*(?:\d{1,9}[.)](?=[ \t]|$)[ \t]*)+", re.MULTILINE)
 
 
 def _list_numbering(text: str) -> tuple[str, tuple[str, ...]]:
@@ -198,10 +220,10 @@ RULES: dict[str, Rule] = {
     for rule in (
         Rule("line-endings", "CRLF and bare CR become LF", _line_endings, "whitespace"),
         Rule("unicode", "NFKC, typographic quotes and dashes to ASCII, zero-width characters removed", _unicode, "formatting"),
-        Rule("markup", "Markdown syntax removed: heading hashes, bullets, emphasis, links, fences, table pipes", _markup, "formatting"),
+        Rule("spelling", "British spelling becomes American (outside inline code and fenced code)", _spelling, "spelling"),
+        Rule("markup", "Markdown syntax removed: heading hashes, bullets, emphasis, links, table pipes; fences made bare", _markup, "formatting"),
         Rule("list-numbering", "ordered-list numbers removed", _list_numbering, "formatting"),
         Rule("placeholders", "template slots such as {{NAME}}, ${VAR}, <NAME>, [NAME] become {{slot}}", _placeholders, "placeholder"),
-        Rule("spelling", "British spelling becomes American (outside code)", _spelling, "spelling"),
         Rule("case", "case folded", _case, "formatting"),
         Rule("whitespace", "runs of white space become one space", _whitespace, "whitespace"),
     )
@@ -215,16 +237,30 @@ def active_rules(names: Iterable[str]) -> tuple[Rule, ...]:
 
 
 def normalize(text: str, rules: tuple[Rule, ...]) -> str:
-    """Apply ``rules`` in order and return only the text (the fast path)."""
-    for rule in rules:
-        text = rule.apply(text)[0]
+    """Apply ``rules`` in order and return only the text (the fast path).
+
+    One rule can expose work for an earlier one ("1. - x": list-numbering
+    leaves "- x" for markup), so the chain repeats until the text is stable
+    (at most ``_MAX_PASSES`` times; the second pass over normalised text is
+    cheap because every rule's fast path sees nothing to do).
+    """
+    for _ in range(_MAX_PASSES):
+        before = text
+        for rule in rules:
+            text = rule.apply(text)[0]
+        if text == before:
+            break
     return text
 
 
 def explain(text: str, rules: tuple[Rule, ...]) -> Normalized:
     """Apply ``rules`` and keep what each one changed, for diffs and reports."""
     changes: list[Change] = []
-    for rule in rules:
-        text, notes = rule.apply(text)
-        changes.extend((rule.name, note) for note in notes)
+    for _ in range(_MAX_PASSES):
+        before = text
+        for rule in rules:
+            text, notes = rule.apply(text)
+            changes.extend((rule.name, note) for note in notes)
+        if text == before:
+            break
     return Normalized(text, tuple(changes))

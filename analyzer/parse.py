@@ -112,6 +112,8 @@ def _line_ending_style(text: str) -> str:
     bare = text.count("\r") - crlf
     if crlf and not bare and text.count("\n") == crlf:
         return "crlf"
+    if bare and not crlf and "\n" not in text:
+        return "cr"
     return "mixed"
 
 
@@ -256,9 +258,9 @@ def _finish(drafts: list[_Draft], path: str, rules: tuple[Rule, ...]) -> tuple[B
 
     A container's normalised text is built from parts already normalised:
     its heading, then each direct child's normalised text in document order.
-    That is the same text normalising the whole span would give up to white
-    space, at half the cost (each character is normalised once, not once per
-    enclosing section).
+    Each character is normalised once, not once per enclosing section (half
+    the cost), and inline syntax (a code span, emphasis) can never pair up
+    across two paragraphs the way it could over the whole span.
     """
     ids = [f"{path}#{ordinal}" for ordinal in range(1, len(drafts) + 1)]
     norms = [normalize(d.text, rules) if d.kind not in _CONTAINERS else "" for d in drafts]

@@ -18,11 +18,11 @@ from pathlib import Path
 DEFAULT_RULES = (
     "line-endings",
     "unicode",
+    "spelling",
     "markup",
     "list-numbering",
     "placeholders",
     "case",
-    "spelling",
     "whitespace",
 )
 

@@ -1,0 +1,276 @@
+"""The report files written by ``python -m analyzer analyze``: contract, safety, determinism, goldens."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CASES = Path(__file__).resolve().parent / "cases"
+
+REQUIRED_FILES = (
+    "files.csv", "blocks.csv", "block_families.csv", "file_pairs.csv", "similarity_matrix.csv",
+    "containment_matrix.csv", "heatmap.png", "summary.json", "report.html",
+)
+REQUIRED_COLUMNS = {
+    "files.csv": ["file", "name", "family", "bytes", "blocks", "warnings"],
+    "blocks.csv": ["file", "block_id", "kind", "heading_path", "start_line", "end_line", "chars", "fingerprint",
+                   "block_family"],
+    "block_families.csv": ["block_family", "members", "files", "kind", "representative", "mean_similarity"],
+    "file_pairs.csv": ["file_a", "file_b", "similarity", "containment_a_in_b", "containment_b_in_a",
+                       "shared_blocks"],
+}
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_matrix(path: Path) -> tuple[list[str], list[str], list[list[float]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    return header[1:], [row[0] for row in body], [[float(v) for v in row[1:]] for row in body]
+
+
+@pytest.fixture(scope="module")
+def seeds_runs(seeds_dir, tmp_path_factory):
+    """Two CLI runs over corpus/ into two different folders."""
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name)
+        completed = run_cli("analyze", str(seeds_dir), "--out", str(out), "--quiet")
+        assert completed.returncode == 0, completed.stderr
+        outs.append(out)
+    return outs
+
+
+@pytest.fixture(scope="module")
+def seeds_out(seeds_runs) -> Path:
+    return seeds_runs[0]
+
+
+HOSTILE_AGENT = """---
+name: '=HYPERLINK("http://evil.example","open")'
+description: Shares <script>alert('name')</script> markup.
+---
+
+# =HYPERLINK("http://evil.example","click me")
+
+Paste this <script>alert("pwned")</script> into every agent you write, then explain why.
+
+## -cmd|' /C calc'!A0
+
++ first item
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_out(tmp_path_factory) -> Path:
+    """Files with formula-like headings and HTML in their text, in nested folders."""
+    root = tmp_path_factory.mktemp("hostile-corpus")
+    copy = HOSTILE_AGENT.replace("then explain why.", "then explain why.\n\nA second paragraph for the copy.")
+    for relative, text in {"team a/agents/evil.md": HOSTILE_AGENT, "team b/evil-copy.md": copy,
+                           "plain.md": "# Plain\n\nNothing to see in this one, only ordinary words.\n"}.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("hostile-out")
+    completed = run_cli("analyze", str(root), "--out", str(out), "--quiet")
+    assert completed.returncode == 0, completed.stderr
+    return out
+
+
+# ------------------------------------------------------------------ the contract
+
+
+def test_every_required_report_file_is_written(seeds_out):
+    for name in REQUIRED_FILES:
+        assert (seeds_out / name).is_file(), name
+        assert (seeds_out / name).stat().st_size > 0, name
+    assert (seeds_out / "heatmap.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_COLUMNS))
+def test_csv_files_have_the_required_columns_in_order(seeds_out, name):
+    with (seeds_out / name).open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header[: len(REQUIRED_COLUMNS[name])] == REQUIRED_COLUMNS[name]
+
+
+def test_files_csv_describes_each_seed_file(seeds_out, seeds_dir):
+    rows = {row["file"]: row for row in read_csv(seeds_out / "files.csv")}
+    assert sorted(rows) == sorted(p.name for p in seeds_dir.iterdir())
+    for name, row in rows.items():
+        data = (seeds_dir / name).read_bytes()
+        assert int(row["bytes"]) == len(data)
+        assert row["sha256"] == hashlib.sha256(data).hexdigest()
+        assert int(row["blocks"]) > 0
+
+
+def test_blocks_csv_rows_match_files_csv_block_counts(seeds_out):
+    counts: dict[str, int] = {}
+    for row in read_csv(seeds_out / "blocks.csv"):
+        counts[row["file"]] = counts.get(row["file"], 0) + 1
+        assert 1 <= int(row["start_line"]) <= int(row["end_line"])
+    assert counts == {row["file"]: int(row["blocks"]) for row in read_csv(seeds_out / "files.csv")}
+
+
+def test_block_families_csv_counts_its_members_in_blocks_csv(seeds_out):
+    members: dict[str, int] = {}
+    for row in read_csv(seeds_out / "blocks.csv"):
+        if row["block_family"]:
+            members[row["block_family"]] = members.get(row["block_family"], 0) + 1
+    families = read_csv(seeds_out / "block_families.csv")
+    assert {row["block_family"]: int(row["members"]) for row in families} == members
+    assert all(0.0 <= float(row["mean_similarity"]) <= 1.0 for row in families)
+
+
+def test_matrices_are_square_with_file_labels(seeds_out):
+    files = [row["file"] for row in read_csv(seeds_out / "files.csv")]
+    for name in ("similarity_matrix.csv", "containment_matrix.csv"):
+        columns, rows, values = read_matrix(seeds_out / name)
+        assert columns == rows == sorted(files)
+        assert all(len(row) == len(columns) for row in values)
+        assert all(values[i][i] == 1.0 for i in range(len(values)))
+
+
+def test_similarity_matrix_is_symmetric_and_matches_file_pairs(seeds_out):
+    labels, _, values = read_matrix(seeds_out / "similarity_matrix.csv")
+    index = {label: i for i, label in enumerate(labels)}
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            assert values[i][j] == values[j][i]
+    for pair in read_csv(seeds_out / "file_pairs.csv"):
+        assert values[index[pair["file_a"]]][index[pair["file_b"]]] == pytest.approx(float(pair["similarity"]))
+
+
+def test_containment_matrix_row_a_column_b_is_a_in_b(seeds_out):
+    labels, _, values = read_matrix(seeds_out / "containment_matrix.csv")
+    index = {label: i for i, label in enumerate(labels)}
+    pairs = read_csv(seeds_out / "file_pairs.csv")
+    assert pairs
+    for pair in pairs:
+        a, b = index[pair["file_a"]], index[pair["file_b"]]
+        assert values[a][b] == pytest.approx(float(pair["containment_a_in_b"]))
+        assert values[b][a] == pytest.approx(float(pair["containment_b_in_a"]))
+
+
+def test_summary_json_has_counts_findings_and_metadata(seeds_out):
+    summary = json.loads((seeds_out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["counts"]["files"] == 5
+    assert summary["skipped"] == []
+    assert {"generated_at", "version", "tool"} <= set(summary["metadata"])
+    kinds = {finding["kind"] for finding in summary["findings"]}
+    assert {"same-name-different-content", "renamed-copy", "internal-restatement"} <= kinds
+
+
+def test_report_paths_are_relative_with_forward_slashes(hostile_out):
+    files = [row["file"] for row in read_csv(hostile_out / "files.csv")]
+    assert sorted(files) == ["plain.md", "team a/agents/evil.md", "team b/evil-copy.md"]
+    for row in read_csv(hostile_out / "blocks.csv"):
+        assert "\\" not in row["file"] and not row["file"].startswith("/")
+        assert row["block_id"].startswith(row["file"] + "#")
+    for pair in read_csv(hostile_out / "file_pairs.csv"):
+        assert not Path(pair["file_a"]).is_absolute() and "\\" not in pair["file_a"]
+
+
+# ------------------------------------------------------------------ determinism
+
+
+def test_two_runs_write_byte_identical_csv(seeds_runs):
+    first, second = seeds_runs
+    first_csv = sorted(p.relative_to(first) for p in first.rglob("*.csv"))
+    assert first_csv == sorted(p.relative_to(second) for p in second.rglob("*.csv"))
+    assert len(first_csv) >= 6
+    for relative in first_csv:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_two_runs_draw_the_same_heatmap_bytes(seeds_runs):
+    first, second = seeds_runs
+    assert (first / "heatmap.png").read_bytes() == (second / "heatmap.png").read_bytes()
+
+
+def test_two_runs_differ_in_summary_metadata_only(seeds_runs):
+    first, second = (json.loads((out / "summary.json").read_text(encoding="utf-8")) for out in seeds_runs)
+    first.pop("metadata")
+    second.pop("metadata")
+    assert first == second
+
+
+# ------------------------------------------------------------------ safety
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(hostile_out):
+    blocks = read_csv(hostile_out / "blocks.csv")
+    paths = {row["heading_path"] for row in blocks}
+    assert "'=HYPERLINK(\"http://evil.example\",\"click me\")" in paths
+    assert not [p for p in paths if p.startswith(("=", "+", "-", "@"))]
+    assert any(p.startswith("'-cmd") for p in paths)
+    names = {row["file"]: row["name"] for row in read_csv(hostile_out / "files.csv")}
+    assert names["team a/agents/evil.md"] == "'=HYPERLINK(\"http://evil.example\",\"open\")"
+
+
+def test_numbers_are_never_prefixed(hostile_out):
+    for row in read_csv(hostile_out / "blocks.csv"):
+        assert row["start_line"].isdigit() and row["chars"].isdigit()
+
+
+def test_html_report_escapes_markup_from_file_content(hostile_out):
+    html = (hostile_out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(" in html  # the pasted paragraph reached the report...
+    assert "<script" not in html.lower()  # ...but only as text
+
+
+def test_html_report_is_self_contained(seeds_out):
+    html = (seeds_out / "report.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in html
+    assert "http://" not in html.split("<body>", 1)[0] and "https://" not in html.split("<body>", 1)[0]
+
+
+# ------------------------------------------------------------------ golden case: the seeds
+
+
+@pytest.fixture(scope="module")
+def expected_seeds() -> dict:
+    return json.loads((CASES / "seeds" / "expected_families.json").read_text(encoding="utf-8"))
+
+
+def test_golden_seed_families_in_files_csv(seeds_out, expected_seeds):
+    rows = {row["file"]: row for row in read_csv(seeds_out / "files.csv")}
+    together = {rows[name]["family"] for name in expected_seeds["together"]}
+    assert len(together) == 1
+    (family,) = together
+    for name in expected_seeds["together"]:
+        assert int(rows[name]["family_size"]) == len(expected_seeds["together"])
+    for name in expected_seeds["alone"]:
+        assert rows[name]["family"] != family
+        assert rows[name]["family_size"] == "1"
+
+
+def test_golden_seed_pairs_are_same_family_exactly_within_the_family(seeds_out, expected_seeds):
+    together = set(expected_seeds["together"])
+    pairs = read_csv(seeds_out / "file_pairs.csv")
+    inside = {(p["file_a"], p["file_b"]) for p in pairs if {p["file_a"], p["file_b"]} <= together}
+    assert len(inside) == len(together) * (len(together) - 1) // 2  # every pair in the family shares blocks
+    for pair in pairs:
+        expected_same = {pair["file_a"], pair["file_b"]} <= together
+        assert pair["same_family"] == ("true" if expected_same else "false"), pair
+
+
+def test_golden_seed_names_and_line_endings(seeds_out, expected_seeds):
+    rows = {row["file"]: row for row in read_csv(seeds_out / "files.csv")}
+    assert {name: row["name"] for name, row in rows.items()} == expected_seeds["names"]
+    assert {name: row["line_endings"] for name, row in rows.items()} == expected_seeds["line_endings"]
