@@ -179,6 +179,59 @@ def _print_summary(result: AnalysisResult, summary: dict, out: Path, written: in
     typer.echo(f"wrote {written} files to {out}/")
 
 
+@app.command()
+def diff(
+    file_a: Annotated[str, typer.Argument(metavar="A", help="First agent file, or path@rev for a git revision.")],
+    file_b: Annotated[str, typer.Argument(metavar="B", help="Second agent file, or path@rev for a git revision.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the diff as JSON data.")] = False,
+    rules: Annotated[Optional[str], typer.Option(help="Rules whose differences count as cosmetic: all, none, a comma list, or edits such as -spelling.")] = None,
+    color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour the output (default: when stdout is a terminal).")] = None,
+) -> None:
+    """Explain what separates two agent files: sections, real edits, cosmetic differences."""
+    from analyzer.diff import diff_files
+    from analyzer.normalize import active_rules
+    from analyzer.parse import UnreadableFile, parse_bytes
+    from analyzer.report.diff_text import diff_json, render_diff_text
+
+    first = Path(file_a) if Path(file_a).exists() else Path(file_a.rsplit("@", 1)[0])
+    settings = build_settings(first.resolve() if first.exists() else Path.cwd(), rules=rules)
+    parsed = []
+    for spec in (file_a, file_b):
+        label, data = _read_diff_input(spec)
+        try:
+            parsed.append(parse_bytes(data, path=label, rules=active_rules(settings.rules)))
+        except UnreadableFile as error:
+            raise UsageError(f"{label}: {error}") from error
+    result = diff_files(parsed[0], parsed[1], rules=settings.rules)
+    if json_output:
+        typer.echo(diff_json(result), nl=False)
+    else:
+        use_color = color if color is not None else sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        typer.echo(render_diff_text(result, color=use_color), nl=False)
+
+
+def _read_diff_input(spec: str) -> tuple[str, bytes]:
+    """(label, bytes) of a diff argument: a file, or ``path@rev`` read with ``git show rev:path``."""
+    import subprocess
+
+    path = Path(spec)
+    if path.is_dir():
+        raise UsageError(f"{spec} is a folder; diff compares two files")
+    if path.is_file():
+        return spec, path.read_bytes()
+    if "@" in spec:
+        name, revision = spec.rsplit("@", 1)
+        target = Path(name)
+        if revision and target.parent.is_dir():
+            completed = subprocess.run(["git", "-C", str(target.parent), "show", f"{revision}:./{target.name}"],
+                                       capture_output=True)
+            if completed.returncode == 0:
+                return spec, completed.stdout
+            message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise UsageError(f"{spec}: git show failed ({message[-1] if message else 'no output'})")
+    raise UsageError(f"{spec}: no such file (use path@rev for a git revision)")
+
+
 def main() -> None:
     """Console entry point: run the app and map library errors to exit codes."""
     try:
@@ -190,7 +243,8 @@ def main() -> None:
         _echo_err(f"error: {error}")
         sys.exit(EXIT_USAGE)
     except _click_exceptions() as error:
-        error.show()
+        if hasattr(error, "show"):
+            error.show()
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         _echo_err("interrupted; reports already written are complete, nothing half-written was left")
@@ -207,6 +261,12 @@ def main() -> None:
 
 
 def _click_exceptions() -> tuple[type[BaseException], ...]:
-    import click
-
-    return (click.UsageError, click.BadParameter, click.exceptions.Abort)
+    """Usage errors of click and of the copy of click that typer bundles (typer >= 0.26)."""
+    classes: list[type[BaseException]] = []
+    for module_name in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            module = __import__(module_name, fromlist=["UsageError"])
+        except ImportError:
+            continue
+        classes.extend(getattr(module, name) for name in ("UsageError", "Abort") if hasattr(module, name))
+    return tuple(classes)

@@ -17,6 +17,7 @@ import numpy as np
 from analyzer import __version__
 from analyzer.group import relatedness
 from analyzer.models import AnalysisResult
+from analyzer.report.pair_classes import PairClassifier, block_pair_rows, file_pair_classes
 from analyzer.settings import Settings
 
 FILES_COLUMNS = ("file", "name", "family", "bytes", "blocks", "warnings", "units", "fm_method",
@@ -26,7 +27,9 @@ BLOCKS_COLUMNS = ("file", "block_id", "kind", "heading_path", "start_line", "end
 BLOCK_FAMILIES_COLUMNS = ("block_family", "members", "files", "kind", "representative", "mean_similarity",
                           "file_count", "chars", "preview")
 FILE_PAIRS_COLUMNS = ("file_a", "file_b", "similarity", "containment_a_in_b", "containment_b_in_a",
-                      "shared_blocks", "family_a", "family_b", "same_family", "relatedness")
+                      "shared_blocks", "family_a", "family_b", "same_family", "relatedness", "classes")
+BLOCK_PAIRS_COLUMNS = ("block_a", "block_b", "file_a", "file_b", "score", "classes", "details", "match_class",
+                       "block_family", "copies_a", "copies_b")
 FINDINGS_COLUMNS = ("kind", "message", "files")
 
 
@@ -51,6 +54,7 @@ class Report:
     family_matrices: dict[str, tuple[Matrix, Matrix]] = field(default_factory=dict)
     families: list[dict] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    block_pairs: list[dict] = field(default_factory=list)
 
 
 def build_report(result: AnalysisResult, *, settings: Settings, generated_at: str = "") -> Report:
@@ -63,6 +67,12 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     block_families = [_block_family_row(bf, blocks_by_id) for bf in result.block_families]
     pairs = sorted(result.file_pairs, key=lambda p: (-p.similarity, p.file_a, p.file_b))
     pair_rows = [_pair_row(p, family_of) for p in pairs]
+    classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count)
+    block_pairs = block_pair_rows(result, classifier, block_family_of)
+    pair_classes = file_pair_classes(result, classifier, ((row["file_a"], row["file_b"]) for row in pair_rows
+                                                          if row["same_family"]))
+    for row in pair_rows:  # classes only within a file family; other pairs merely share some blocks
+        row["classes"] = " ".join(pair_classes.get((row["file_a"], row["file_b"]), ()))
     findings = [_finding_row(f) for f in result.findings]
     similarity, containment, per_family = _matrices(result, settings=settings)
     name_of = {f["file"]: f["name"] for f in files}
@@ -81,7 +91,7 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
         "timings_seconds": dict(result.timings),
     }
     return Report(files, blocks, block_families, pair_rows, findings, summary, similarity, containment,
-                  per_family, families, metadata)
+                  per_family, families, metadata, block_pairs=block_pairs)
 
 
 def _file_row(agent_file, family_of, family_size) -> dict:

@@ -2,19 +2,40 @@
 
 Rendering reads only the report model. Each file is written atomically, and
 every path is checked to stay inside the output folder.
+
+Two runs writing into the same ``--out`` at once would each write whole
+files, but the folder could end up with ``files.csv`` from one run and
+``summary.json`` from the other. So the whole set is written while holding
+an exclusive lock on ``OUT/.agent-analyzer.lock`` (``fcntl.flock``, released
+by the kernel even when the holder is killed); a second run waits for the
+first to finish, and the folder always holds one run's complete set. While
+it holds the lock a run also deletes the temporary files that a killed run
+left behind (no other writer can own them then). Where ``fcntl`` does not
+exist (Windows) the files are still written atomically, without the lock.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from analyzer.report.files import atomic_write_bytes, atomic_write_text, csv_text, inside, json_text
+from analyzer.report.files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    csv_text,
+    inside,
+    json_text,
+    stale_temporaries,
+)
 from analyzer.report.model import (
     BLOCK_FAMILIES_COLUMNS,
+    BLOCK_PAIRS_COLUMNS,
     BLOCKS_COLUMNS,
     FILE_PAIRS_COLUMNS,
     FILES_COLUMNS,
@@ -24,11 +45,49 @@ from analyzer.report.model import (
 from analyzer.report.plots import heatmap_png
 
 HTML_PAIR_ROWS = 1000
+LOCK_NAME = ".agent-analyzer.lock"
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir``, waiting while another run holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; every file is still written atomically
+        yield
+        return
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)  # a planted symlink is not followed
+    handle = os.open(out_dir / LOCK_NAME, flags, 0o666)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Delete temporary files left by killed runs in ``out_dir`` and its families/ folders."""
+    folders = [out_dir]
+    families = out_dir / "families"
+    if families.is_dir() and not families.is_symlink():
+        folders += sorted(p for p in families.iterdir() if p.is_dir() and not p.is_symlink())
+    for folder in folders:
+        for temporary in stale_temporaries(folder):
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
 
 
 def write_reports(report: Report, out_dir: Path) -> list[Path]:
-    """Render ``report`` into ``out_dir``; returns the paths written, in order."""
+    """Render ``report`` into ``out_dir`` under ``output_lock``; returns the paths written, in order."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    with output_lock(out_dir):
+        _remove_stale_temporaries(out_dir)
+        return _write_all(report, out_dir)
+
+
+def _write_all(report: Report, out_dir: Path) -> list[Path]:
     written: list[Path] = []
 
     def put(name: str, data: str | bytes, *folders: str) -> None:
@@ -43,6 +102,7 @@ def write_reports(report: Report, out_dir: Path) -> list[Path]:
     put("blocks.csv", csv_text(BLOCKS_COLUMNS, report.blocks))
     put("block_families.csv", csv_text(BLOCK_FAMILIES_COLUMNS, report.block_families))
     put("file_pairs.csv", csv_text(FILE_PAIRS_COLUMNS, report.file_pairs))
+    put("block_pairs.csv", csv_text(BLOCK_PAIRS_COLUMNS, report.block_pairs))
     put("similarity_matrix.csv", matrix_csv(report.similarity))
     put("containment_matrix.csv", matrix_csv(report.containment))
     for family, (similarity, containment) in sorted(report.family_matrices.items()):
