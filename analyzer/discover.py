@@ -14,7 +14,11 @@ are matched against the file name and against the path relative to the
 root. Version-control and dependency folders (``.git``, ``node_modules``…)
 are not entered. Symbolic links are not followed unless
 ``settings.follow_symlinks``; a followed link is still never read twice and
-never loops.
+never loops: a folder reached again (a link loop, or two links to one
+folder) is listed as skipped instead of walked, and a file reached through
+more than one path is analyzed once, under the path without a link when
+there is one (else the first in sorted order); the other paths are listed
+as skipped with the path that was read.
 
 Every file that is seen but not taken becomes a ``SkippedFile``: severity
 ``ignored`` for other file types (``.py``, ``.png``), ``excluded`` when a rule
@@ -65,11 +69,33 @@ def discover(paths: list[Path], *, settings: Settings) -> Discovery:
             _walk(path, root, settings, taken, skipped)
         else:
             _consider(path, root, settings, taken, skipped, explicit=True)
+    if settings.follow_symlinks:
+        _drop_second_paths(taken, skipped)
     return Discovery(
         root=str(root),
         files=tuple(sorted(taken.values(), key=lambda f: f.rel_path)),
         skipped=tuple(sorted(skipped.values())),
     )
+
+
+def _drop_second_paths(taken: dict[str, DiscoveredFile], skipped: dict[str, SkippedFile]) -> None:
+    """Keep one path per file (device, inode) when links are followed; skip the others."""
+    by_identity: dict[tuple[int, int], list[DiscoveredFile]] = {}
+    for found in taken.values():
+        try:
+            stat = os.stat(found.path)
+        except OSError:
+            continue  # reading it will report the problem
+        by_identity.setdefault((stat.st_dev, stat.st_ino), []).append(found)
+    for paths in by_identity.values():
+        if len(paths) < 2:
+            continue
+        paths.sort(key=lambda f: (os.path.realpath(f.path) != f.path, f.rel_path))
+        for other in paths[1:]:
+            del taken[other.rel_path]
+            skipped[other.rel_path] = SkippedFile(
+                other.rel_path, f"same file as {paths[0].rel_path} (reached through a symbolic link); read once",
+                "excluded")
 
 
 def relative_path(path: Path, root: Path) -> str:
@@ -93,6 +119,9 @@ def _walk(folder: Path, root: Path, settings: Settings,
             stat = current_path.stat()
             if (stat.st_dev, stat.st_ino) in seen_dirs:
                 dirs[:] = []
+                rel = relative_path(current_path, root)
+                skipped[rel] = SkippedFile(rel, "folder already visited through another path "
+                                           "(symbolic link loop or second link); not read again", "excluded")
                 continue
             seen_dirs.add((stat.st_dev, stat.st_ino))
         except OSError:

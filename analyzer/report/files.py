@@ -3,12 +3,18 @@
 Every file is written to a temporary file in the destination folder and
 moved into place with ``os.replace``, which is atomic on POSIX and Windows:
 a run killed at any moment leaves either the old file or the new one, never
-half of one.
+half of one. The temporary file gets the permissions a plain ``open()`` would
+give (0666 minus the umask), not ``mkstemp``'s private 0600, so a report can
+be read by whoever could read the previous one. A killed run can leave its
+temporary file behind (``.NAME.XXXXXXXX.tmp``); ``stale_temporaries`` finds
+them so the next run can remove them.
 
 CSV cells are neutralised as OWASP recommends for CSV injection: a text cell
 that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
 prefixed with a single quote, so a spreadsheet shows it as text instead of
 evaluating it. Numbers are written as numbers and are never prefixed.
+Header cells are guarded too: the matrix CSVs use file paths as column
+names, and a file may be called ``=cmd|' /C calc'!A0.md``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")  # what mkstemp(prefix=".NAME.", suffix=".tmp") makes
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
@@ -31,10 +38,20 @@ class OutputError(Exception):
     """An output path would leave the output folder, or the folder cannot be written."""
 
 
+def _umask() -> int:
+    """The process umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -52,6 +69,15 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def stale_temporaries(folder: Path) -> list[Path]:
+    """Temporary files that an interrupted ``atomic_write_bytes`` left in ``folder``, sorted."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if _TEMPORARY.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+
+
 def safe_cell(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -64,7 +90,7 @@ def safe_cell(value: object) -> object:
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([safe_cell(column) for column in columns])  # matrix headers are file paths
     for row in rows:
         writer.writerow([safe_cell(row.get(column, "")) for column in columns])
     return buffer.getvalue()
