@@ -97,7 +97,7 @@ def _unicode(text: str) -> tuple[str, tuple[str, ...]]:
 
 # --- markup -----------------------------------------------------------------
 
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}[^`\n]*|~{3,}[^\n]*)$", re.MULTILINE)
 # Every line-start marker at once (quote, bullet, checkbox, heading hashes, in any nesting such as
 # "> - [ ] item" or "> # title"), so one pass removes them all and the rule is idempotent.
@@ -107,11 +107,13 @@ _LINE_PREFIX = re.compile(
     r"^[ \t]*(?:(?:>|[-*+](?=[ \t])|\[[ xX]\](?=[ \t])|#{1,6}(?=[ \t]|$)"
     r"|\d{1,9}[.)](?=[ \t]+(?:[>#*+-]|\[[ xX]\]|`{3}|~{3})))[ \t]*)+", re.MULTILINE)
 _CLOSING_HASHES = re.compile(r"(?:[ \t]+#+)+[ \t]*$", re.MULTILINE)
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
+# Inner groups are bounded so that a pathological line ("[" × 40,000, "*a " × 8,000) costs
+# linear time instead of quadratic: a real link label or emphasised span is far shorter.
+_IMAGE = re.compile(r"!\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]\n]{1,500})\]\([^()\n]{0,2000}\)")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1")
+_EMPHASIS_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*])\*(?![\w*])")
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w_])_(?=[^\s_])(.{1,300}?)(?<=[^\s_])_(?![\w_])")
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE)
 _TABLE_PIPE = re.compile(r"[ \t]*\|[ \t]*")
 _MARKUP_CHARS = re.compile(r"[#*_\[\]`>|~+-]")
@@ -127,14 +129,43 @@ def _strip_inline(segment: str) -> str:
     return _EMPHASIS_UNDERSCORE.sub(r"\1", segment)
 
 
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Inline code spans as (start, end) offsets, found in linear time.
+
+    As in CommonMark, a run of N backticks opens a span that the next run of
+    exactly N backticks closes; a run with no such partner is literal text.
+    Each run's next same-length run is found in one backward pass, so the
+    cost is linear even for a line of thousands of backticks (a regex with a
+    lazy body and a backreference is worse than quadratic there).
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    next_same: list[int] = [-1] * len(runs)
+    last_seen: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        next_same[index] = last_seen.get(length, -1)
+        last_seen[length] = index
+    spans, index = [], 0
+    while index < len(runs):
+        partner = next_same[index]
+        if partner < 0:
+            index += 1
+            continue
+        spans.append((runs[index][0], runs[partner][1]))
+        index = partner + 1
+    return spans
+
+
 def _outside_code(text: str, transform: Callable[[str], str]) -> str:
     """Apply ``transform`` to the parts of ``text`` outside inline code spans."""
+    if "`" not in text:
+        return transform(text)
     pieces: list[str] = []
     position = 0
-    for span in _CODE_SPAN.finditer(text):
-        pieces.append(transform(text[position:span.start()]))
-        pieces.append(span.group(0))
-        position = span.end()
+    for start, end in code_spans(text):
+        pieces.append(transform(text[position:start]))
+        pieces.append(text[start:end])
+        position = end
     pieces.append(transform(text[position:]))
     return "".join(pieces)
 
