@@ -1,0 +1,308 @@
+"""Lineage: which file of a family was derived from which, with evidence.
+
+The published method (Marmerola et al., "On the Reconstruction of Text
+Phylogeny Trees", PLoS ONE 2016) builds a dissimilarity matrix, takes its
+minimum spanning tree, and roots and orients it, deciding each edge's
+direction on its own. We keep the spanning tree and change the rest:
+
+1. **Dissimilarity from aligned blocks, not whole strings.** Edge weights
+   are the block-level similarity of ``group.file_pairs`` (normalised text,
+   IDF-weighted), so a cosmetic conversion (spelling, placeholders,
+   whitespace) costs nothing and boilerplate shared with outsiders does not
+   pull unrelated members together. Inside a family the tree is the
+   *maximum* spanning tree on word-level similarity of the normalised texts
+   (Kruskal, ties broken by path so it is deterministic): versions of one
+   file share most blocks, so block similarity ties, while the word-level
+   ratio still tells the next version from the one after it.
+
+2. **Direction is decided once per family, not once per edge.** Each tree
+   edge u–v carries a signed evidence score E(u→v) for "u is the parent of
+   v": the containment asymmetry (a derived file usually keeps its parent and
+   adds to it, so c(u in v) > c(v in u)), a weaker length term ("longer is
+   newer", right in about 80 % of real edges) and, with ``--git-dates``, the
+   first-commit dates. Choosing a root orients every edge of a tree, so we
+   pick the root that maximises the summed evidence of all edges oriented
+   away from it (computed for every candidate root in linear time by
+   re-rooting: moving the root across edge r→s changes the total by
+   −2·E(r→s)). A family-wide vote is far more robust than independent
+   per-edge decisions, which is where most per-edge methods lose accuracy.
+
+3. **Undecidable direction is reported, not guessed.** An edge whose own
+   evidence is weak *and* whose orientation is not forced by a confident
+   family vote is ``undirected``; every edge gets a ``confidence`` in [0, 1].
+
+Evidence is also described in words for each edge: sections added, removed
+or renamed, front-matter changes, spelling converted (and which way),
+placeholders introduced or filled in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from analyzer.group import UnionFind
+from analyzer.models import KIND_SECTION, AgentFile, FileFamily, FilePair
+from analyzer.normalize import PLACEHOLDER
+from analyzer.spelling import americanize
+
+RELATIONS = ("root", "derived", "undirected", "singleton")
+_UNDIRECTED_BELOW = 0.08  # |evidence| under this, with no confident family vote, is "undirected"
+_CODE_FENCE = re.compile(r"```.*?```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """One row of lineage.csv: a file, its family, its most likely parent and why."""
+
+    file: str
+    family: str
+    parent: str
+    relation: str
+    confidence: float
+    evidence: str
+    details: tuple[tuple[str, str], ...] = ()
+
+
+def infer_lineage(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...],
+                  pairs: tuple[FilePair, ...], *, dates: dict[str, str] | None = None) -> tuple[LineageEdge, ...]:
+    """A parent (or none) for every file, family by family, sorted by family then file."""
+    by_path = {f.path: f for f in files}
+    pair_of = {(p.file_a, p.file_b): p for p in pairs}
+    rows: list[LineageEdge] = []
+    for family in families:
+        if len(family.members) == 1:
+            rows.append(LineageEdge(family.members[0], family.family_id, "", "singleton", 1.0,
+                                    "no near-copy in the library"))
+            continue
+        rows.extend(_family_lineage(family, by_path, pair_of, dates or {}))
+    return tuple(sorted(rows, key=lambda r: (r.family, r.file)))
+
+
+def _pair(pair_of: dict[tuple[str, str], FilePair], a: str, b: str) -> tuple[float, float, float]:
+    """(similarity, containment of a in b, containment of b in a), zeros when the files share nothing."""
+    if (a, b) in pair_of:
+        p = pair_of[(a, b)]
+        return p.similarity, p.containment_a_in_b, p.containment_b_in_a
+    if (b, a) in pair_of:
+        p = pair_of[(b, a)]
+        return p.similarity, p.containment_b_in_a, p.containment_a_in_b
+    return 0.0, 0.0, 0.0
+
+
+def word_sequence(agent_file: AgentFile) -> list[str]:
+    """The file's normalised unit text as a word sequence (front matter, then body, in order)."""
+    return " ".join(b.norm for b in agent_file.units).split()
+
+
+def spanning_tree(members: tuple[str, ...], words: dict[str, list[str]]) -> list[tuple[str, str, float]]:
+    """Maximum spanning tree (Kruskal) on word-level similarity of the members' normalised texts.
+
+    Block-level similarity decides *whether* files are related; between
+    versions of one file it is too coarse (most blocks are identical, so many
+    pairs tie near 1.0). The word-level Indel ratio (rapidfuzz on token
+    sequences, bit-parallel, so cheap even for long files) separates the
+    next version from the one after it.
+    """
+    candidates = sorted(
+        ((fuzz.ratio(words[a], words[b]) / 100.0, a, b) for i, a in enumerate(members) for b in members[i + 1:]),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    sets = UnionFind()
+    tree = []
+    for weight, a, b in candidates:
+        if sets.find(a) != sets.find(b):
+            sets.union(a, b)
+            tree.append((a, b, weight))
+    return tree
+
+
+def edge_evidence(parent: AgentFile, child: AgentFile, pair: tuple[float, float, float],
+                  dates: dict[str, str]) -> float:
+    """Signed score for "parent → child" (positive: this direction is more likely).
+
+    pair = (similarity, containment of parent in child, containment of child in parent).
+    """
+    _, parent_in_child, child_in_parent = pair
+    containment = parent_in_child - child_in_parent
+    size_parent = max(1, sum(b.chars for b in parent.units))
+    size_child = max(1, sum(b.chars for b in child.units))
+    length = max(-1.0, min(1.0, math.log(size_child / size_parent) * 2.0))
+    score = 1.0 * containment + 0.25 * length
+    date_parent, date_child = dates.get(parent.path), dates.get(child.path)
+    if date_parent and date_child and date_parent != date_child:
+        score += 1.0 if date_parent < date_child else -1.0
+    return score
+
+
+def _family_lineage(family: FileFamily, by_path: dict[str, AgentFile],
+                    pair_of: dict[tuple[str, str], FilePair], dates: dict[str, str]) -> list[LineageEdge]:
+    members = family.members
+    tree = spanning_tree(members, {m: word_sequence(by_path[m]) for m in members})
+    neighbours: dict[str, list[str]] = defaultdict(list)
+    evidence: dict[tuple[str, str], float] = {}
+    for a, b, _ in tree:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+        score = edge_evidence(by_path[a], by_path[b], _pair(pair_of, a, b), dates)
+        evidence[(a, b)], evidence[(b, a)] = score, -score
+    totals = _root_totals(members, neighbours, evidence)
+    ranked = sorted(members, key=lambda m: (-totals[m], m))
+    root = ranked[0]
+    margin = totals[root] - totals[ranked[1]] if len(ranked) > 1 else 0.0
+    parent_of = _orient(root, neighbours)
+    rows = [LineageEdge(root, family.family_id, "", "root", round(_squash(margin), 4),
+                        f"root of {len(members)} files: the version the others most plausibly derive from")]
+    for child in sorted(parent_of):
+        parent = parent_of[child]
+        local = evidence[(parent, child)]
+        confidence = _squash(0.5 * local + 0.5 * margin)
+        relation = "derived" if max(local, margin) >= _UNDIRECTED_BELOW else "undirected"
+        words, details = describe_change(by_path[parent], by_path[child], _pair(pair_of, parent, child))
+        rows.append(LineageEdge(child, family.family_id, parent, relation, round(confidence, 4), words, details))
+    return rows
+
+
+def _root_totals(members: tuple[str, ...], neighbours: dict[str, list[str]],
+                 evidence: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Summed evidence of the tree oriented away from each possible root (re-rooting in O(n))."""
+    start = members[0]
+    total = sum(evidence[(p, c)] for c, p in _orient(start, neighbours).items())
+    totals = {start: total}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for other in sorted(neighbours[node]):
+            if other not in totals:
+                totals[other] = totals[node] - 2.0 * evidence[(node, other)]
+                stack.append(other)
+    for member in members:  # members the tree did not reach cannot happen; keep a value for safety
+        totals.setdefault(member, float("-inf"))
+    return totals
+
+
+def _orient(root: str, neighbours: dict[str, list[str]]) -> dict[str, str]:
+    """child -> parent for the tree hung from ``root``."""
+    parent_of: dict[str, str] = {}
+    seen, stack = {root}, [root]
+    while stack:
+        node = stack.pop()
+        for other in sorted(neighbours[node]):
+            if other not in seen:
+                seen.add(other)
+                parent_of[other] = node
+                stack.append(other)
+    return parent_of
+
+
+def _squash(value: float) -> float:
+    """Map evidence onto [0, 1): 0 for none, towards 1 for overwhelming."""
+    return 1.0 - math.exp(-3.0 * max(0.0, value))
+
+
+def describe_change(parent: AgentFile, child: AgentFile,
+                    pair: tuple[float, float, float]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What the child changed relative to its parent, in words and as data."""
+    details: list[tuple[str, str]] = []
+    added, removed, renamed = _section_changes(parent, child)
+    if added:
+        details.append(("sections_added", "; ".join(added)))
+    if removed:
+        details.append(("sections_removed", "; ".join(removed)))
+    if renamed:
+        details.append(("sections_renamed", "; ".join(renamed)))
+    fm = _field_changes(parent, child)
+    if fm:
+        details.append(("front_matter", "; ".join(fm)))
+    spelling = _spelling_direction(parent, child)
+    if spelling:
+        details.append(("spelling", spelling))
+    slots = _placeholder_change(parent, child)
+    if slots:
+        details.append(("placeholders", slots))
+    similarity, parent_in_child, child_in_parent = pair
+    details.append(("similarity", f"{similarity:.2f}"))
+    details.append(("parent_in_child", f"{parent_in_child:.2f}"))
+    details.append(("child_in_parent", f"{child_in_parent:.2f}"))
+    words = [f"{key.replace('_', ' ')}: {value}" for key, value in details
+             if key not in ("similarity", "parent_in_child", "child_in_parent")]
+    if not words:
+        words.append("wording edits only")
+    words.append(f"keeps {parent_in_child:.0%} of parent, parent holds {child_in_parent:.0%} of it")
+    return " | ".join(words), tuple(details)
+
+
+def _section_signatures(agent_file: AgentFile) -> dict[str, set[str]]:
+    """Top-level section heading -> fingerprints of the units under it (at any depth)."""
+    sections = {b.block_id: b for b in agent_file.blocks if b.kind == KIND_SECTION}
+    top: dict[str, str] = {}
+    for block in agent_file.blocks:
+        if block.kind == KIND_SECTION:
+            parent = sections.get(block.parent)
+            top[block.block_id] = top[parent.block_id] if parent else block.block_id
+    result: dict[str, set[str]] = defaultdict(set)
+    for block in agent_file.blocks:
+        owner = top.get(block.parent) if block.is_unit else None
+        if owner:
+            result[sections[owner].heading].add(block.fingerprint)
+    for block_id, owner in top.items():
+        if block_id == owner:
+            result.setdefault(sections[owner].heading, set())
+    return result
+
+
+def _section_changes(parent: AgentFile, child: AgentFile) -> tuple[list[str], list[str], list[str]]:
+    old, new = _section_signatures(parent), _section_signatures(child)
+    added = [h for h in new if h not in old]
+    removed = [h for h in old if h not in new]
+    renamed = []
+    for heading in list(added):
+        for gone in list(removed):
+            shared = len(new[heading] & old[gone])
+            if shared and shared >= 0.5 * max(1, min(len(new[heading]), len(old[gone]))):
+                renamed.append(f"{gone} → {heading}")
+                added.remove(heading)
+                removed.remove(gone)
+                break
+    return added, removed, renamed
+
+
+def _field_changes(parent: AgentFile, child: AgentFile) -> list[str]:
+    old, new = dict(parent.fields), dict(child.fields)
+    changes = [f"+{k}" for k in new if k not in old] + [f"-{k}" for k in old if k not in new]
+    changes += [f"~{k}" for k in new if k in old and new[k] != old[k]]
+    return changes
+
+
+def _british_words(agent_file: AgentFile) -> Counter:
+    text = _CODE_FENCE.sub("", "\n".join(b.text for b in agent_file.units))
+    return Counter({c.british: c.count for c in americanize(text)[1]})
+
+
+def _spelling_direction(parent: AgentFile, child: AgentFile) -> str:
+    old, new = _british_words(parent), _british_words(child)
+    lost, gained = sum((old - new).values()), sum((new - old).values())
+    if lost and lost > gained:
+        return f"converted to American spelling ({lost} words)"
+    if gained and gained > lost:
+        return f"converted to British spelling ({gained} words)"
+    return ""
+
+
+def _placeholder_change(parent: AgentFile, child: AgentFile) -> str:
+    def slots(agent_file: AgentFile) -> Counter:
+        return Counter(m.group(0) for b in agent_file.blocks if b.is_unit or b.kind == KIND_SECTION
+                       for m in PLACEHOLDER.finditer(b.heading if b.kind == KIND_SECTION else b.text))
+
+    old, new = slots(parent), slots(child)
+    introduced, filled = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    parts = []
+    if introduced:
+        parts.append("introduced " + ", ".join(introduced[:6]))
+    if filled:
+        parts.append("filled in " + ", ".join(filled[:6]))
+    return "; ".join(parts)

@@ -1,0 +1,91 @@
+"""Scores for lineage benchmarks, shared by the real-history and synthetic runs.
+
+* family F1: pairwise precision/recall of "same family" over all file pairs;
+* edge F1: undirected parent–child edges predicted vs true;
+* directed accuracy: share of true (child, parent) edges whose child got exactly that parent.
+
+Also the naive baseline the issue asks for, scored in the same run: whole-file
+rapidfuzz ratio, families as connected components above a threshold, maximum
+spanning tree per family, root = longest file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from analyzer.group import UnionFind
+
+
+@dataclass(frozen=True)
+class Scores:
+    family_f1: float
+    edge_f1: float
+    directed_accuracy: float
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def score(truth: dict[str, dict], family_of: dict[str, str], parent_of: dict[str, str]) -> Scores:
+    files = sorted(truth)
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(files, 2):
+        same_true = truth[a]["family"] == truth[b]["family"]
+        same_pred = family_of[a] == family_of[b]
+        tp += same_true and same_pred
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+    true_edges = {frozenset((f, t["parent"])) for f, t in truth.items() if t["parent"]}
+    pred_edges = {frozenset((f, p)) for f, p in parent_of.items() if p}
+    edge = f1(len(true_edges & pred_edges), len(pred_edges - true_edges), len(true_edges - pred_edges))
+    directed = [parent_of.get(f) == t["parent"] for f, t in truth.items() if t["parent"]]
+    return Scores(f1(tp, fp, fn), edge, sum(directed) / len(directed) if directed else 1.0)
+
+
+def naive_baseline(texts: dict[str, str], threshold: float = 0.5) -> tuple[dict[str, str], dict[str, str]]:
+    """Whole-file ratio, threshold components, maximum spanning tree, root = longest file."""
+    names = sorted(texts)
+    matrix = process.cdist([texts[n] for n in names], [texts[n] for n in names], scorer=fuzz.ratio, workers=-1)
+    sets = UnionFind()
+    edges = []
+    for i, j in itertools.combinations(range(len(names)), 2):
+        sets.find(names[i])
+        if matrix[i, j] >= threshold * 100:
+            sets.union(names[i], names[j])
+        edges.append((matrix[i, j], names[i], names[j]))
+    for name in names:
+        sets.find(name)
+    family_of = {n: sets.find(n) for n in names}
+    members = defaultdict(list)
+    for name in names:
+        members[family_of[name]].append(name)
+    parent_of: dict[str, str] = {}
+    edges.sort(key=lambda e: (-e[0], e[1], e[2]))
+    for group in members.values():
+        if len(group) < 2:
+            continue
+        inside = set(group)
+        tree_sets = UnionFind()
+        neighbours = defaultdict(list)
+        for weight, a, b in edges:
+            if a in inside and b in inside and tree_sets.find(a) != tree_sets.find(b):
+                tree_sets.union(a, b)
+                neighbours[a].append(b)
+                neighbours[b].append(a)
+        root = max(group, key=lambda n: (len(texts[n]), n))
+        stack, seen = [root], {root}
+        while stack:
+            node = stack.pop()
+            for other in neighbours[node]:
+                if other not in seen:
+                    seen.add(other)
+                    parent_of[other] = node
+                    stack.append(other)
+    return family_of, parent_of
