@@ -215,6 +215,8 @@ def describe_change(parent: AgentFile, child: AgentFile,
         details.append(("sections_removed", "; ".join(removed)))
     if renamed:
         details.append(("sections_renamed", "; ".join(renamed)))
+    for key, value in _unit_changes(parent, child, set(removed), set(added)):
+        details.append((key, value))
     fm = _field_changes(parent, child)
     if fm:
         details.append(("front_matter", "; ".join(fm)))
@@ -269,6 +271,52 @@ def _section_changes(parent: AgentFile, child: AgentFile) -> tuple[list[str], li
                 removed.remove(gone)
                 break
     return added, removed, renamed
+
+
+def _unit_changes(parent: AgentFile, child: AgentFile, parent_only: set[str],
+                  child_only: set[str]) -> list[tuple[str, str]]:
+    """Units added, removed or edited inside sections both files have, grouped by top-level section.
+
+    Units of sections that only one side has are already named by
+    ``sections_added``/``sections_removed``; a pasted block inside a shared
+    section (a "Design Philosophy" paste under "Core Philosophy") shows here.
+    A removed and an added unit under one heading whose normalised texts are
+    close (ratio >= 80) count as one edited unit.
+    """
+    def body_units(agent_file: AgentFile, skip: set[str]) -> list:
+        return [b for b in agent_file.units if b.kind != "field" and b.heading_path.split(" > ")[0] not in skip]
+
+    old, new = body_units(parent, parent_only), body_units(child, child_only)
+    old_prints, new_prints = {b.fingerprint for b in old}, {b.fingerprint for b in new}
+    removed = [b for b in old if b.fingerprint not in new_prints]
+    added = [b for b in new if b.fingerprint not in old_prints]
+    edited = []
+    for block in list(removed):
+        top = block.heading_path.split(" > ")[0]
+        twin = next((b for b in added if b.heading_path.split(" > ")[0] == top
+                     and fuzz.ratio(block.norm, b.norm, score_cutoff=80)), None)
+        if twin is not None:
+            removed.remove(block)
+            added.remove(twin)
+            edited.append(twin)
+    return [(key, _units_by_section(blocks)) for key, blocks in
+            (("units_added", added), ("units_removed", removed), ("units_edited", edited)) if blocks]
+
+
+def _units_by_section(blocks: list) -> str:
+    """'Core Philosophy: 31 units ("Design Philosophy: Simplicity is…")' per top-level section, at most 4."""
+    groups: dict[str, list] = defaultdict(list)
+    for block in blocks:
+        groups[block.heading_path.split(" > ")[0] or "(preamble)"].append(block)
+    parts = []
+    for heading, members in list(groups.items())[:4]:
+        preview = " ".join(members[0].text.split())
+        preview = preview if len(preview) <= 60 else preview[:59] + "…"
+        count = f"{len(members)} unit{'s' if len(members) > 1 else ''}"
+        parts.append(f'{heading}: {count} ("{preview}")')
+    if len(groups) > 4:
+        parts.append(f"+{len(groups) - 4} more sections")
+    return "; ".join(parts)
 
 
 def _field_changes(parent: AgentFile, child: AgentFile) -> list[str]:

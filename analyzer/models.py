@@ -178,3 +178,4 @@ class AnalysisResult:
     file_families: tuple[FileFamily, ...]
     findings: tuple[Finding, ...]
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    lineage: tuple = ()  # LineageEdge rows (analyzer.lineage), one per file, sorted by family then file

@@ -3,9 +3,10 @@
 It reads top to bottom like the stages it runs, each one timed:
 
     discover -> read and parse (in parallel) -> match -> group blocks
-    -> file pairs -> file families -> findings
+    -> file pairs -> file families -> findings -> lineage
 
-Only ``discover`` and ``read_and_parse`` touch the disk; everything after
+Only ``discover``, ``read_and_parse`` and (with ``git_dates``) the git
+history read touch the disk; everything after
 them is a pure function of the parsed files and the settings.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -20,7 +22,9 @@ from pathlib import Path
 
 from analyzer.discover import discover
 from analyzer.findings import find_findings
+from analyzer.gitdates import GitDatesError, first_commit_dates
 from analyzer.group import file_families, file_pairs, group_blocks
+from analyzer.lineage import infer_lineage
 from analyzer.match import find_matches
 from analyzer.models import AgentFile, AnalysisResult, DiscoveredFile, SkippedFile
 from analyzer.normalize import active_rules
@@ -31,8 +35,17 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 _PARALLEL_MIN_FILES = 200
 
 
-def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None = None) -> AnalysisResult:
-    """Run every stage over ``paths`` and return the result (nothing is written)."""
+class GitDatesWarning(UserWarning):
+    """``--git-dates`` could not read the history; lineage used content evidence only."""
+
+
+def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None = None,
+            git_dates: bool = False) -> AnalysisResult:
+    """Run every stage over ``paths`` and return the result (nothing is written).
+
+    With ``git_dates``, each file's first-commit date is lineage evidence; when
+    git cannot tell, a ``GitDatesWarning`` is issued and the run goes on.
+    """
     timings: list[tuple[str, float]] = []
     with _timed("discover", timings):
         discovery = discover(paths, settings=settings)
@@ -47,6 +60,9 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         families = file_families(files, pairs, settings=settings)
     with _timed("findings", timings):
         findings = find_findings(files, families, grouping, top_blocks=settings.top_blocks)
+    with _timed("lineage", timings):
+        dates = read_git_dates(discovery.root, files) if git_dates else None
+        lineage = infer_lineage(files, families, pairs, dates=dates)
     return AnalysisResult(
         root=discovery.root,
         files=files,
@@ -57,7 +73,17 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         file_families=families,
         findings=findings,
         timings=tuple(timings),
+        lineage=lineage,
     )
+
+
+def read_git_dates(root: str, files: tuple[AgentFile, ...]) -> dict[str, str] | None:
+    """First-commit dates of ``files`` (see ``analyzer.gitdates``); None, with a warning, when git fails."""
+    try:
+        return first_commit_dates(root, [f.path for f in files])
+    except GitDatesError as error:
+        warnings.warn(f"--git-dates: {error}; lineage uses content evidence only", GitDatesWarning, stacklevel=3)
+        return None
 
 
 @contextmanager
