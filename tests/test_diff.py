@@ -263,4 +263,6 @@ def test_report_block_pairs_and_file_pair_classes(seeds_result, tmp_path):
     assert {"block_a", "block_b", "file_a", "file_b", "score", "classes", "details"} <= set(rows[0])
     with open(tmp_path / "file_pairs.csv", encoding="utf-8", newline="") as handle:
         assert "classes" in next(csv.reader(handle))
-    assert "<th>classes</th>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'data-sort="7">classes</button></th>' in html  # the pair table has a classes column
+    assert "spelling edited" in html  # and the 001/002 classes travel in its embedded data

@@ -231,7 +231,12 @@ def test_numbers_are_never_prefixed(hostile_out):
 def test_html_report_escapes_markup_from_file_content(hostile_out):
     html = (hostile_out / "report.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in html  # the pasted paragraph reached the report...
-    assert "<script" not in html.lower()  # ...but only as text
+    # ...but only as text: the page's own two script elements are the only ones, and the embedded
+    # JSON data cannot close its element (every "<" in it is written as \u003c)
+    assert html.lower().count("<script") == 2
+    assert '<script type="application/json" id="report-data">' in html and '<script id="report-app">' in html
+    data = html.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data and "&" not in data
 
 
 def test_html_report_is_self_contained(seeds_out):

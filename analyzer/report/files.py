@@ -70,9 +70,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def stale_temporaries(folder: Path) -> list[Path]:
-    """Temporary files that an interrupted ``atomic_write_bytes`` left in ``folder``, sorted."""
+    """Temporary files that an interrupted ``atomic_write_bytes`` left in ``folder`` or below it, sorted."""
     try:
-        entries = list(folder.iterdir())
+        entries = list(folder.rglob(".*.tmp"))
     except OSError:
         return []
     return sorted(p for p in entries if _TEMPORARY.fullmatch(p.name) and p.is_file() and not p.is_symlink())

@@ -17,6 +17,8 @@ import numpy as np
 from analyzer import __version__
 from analyzer.group import relatedness
 from analyzer.models import AnalysisResult
+from analyzer.report.html_data import consolidation_tokens, family_diffs
+from analyzer.report.lineage_out import lineage_model
 from analyzer.report.pair_classes import PairClassifier, block_pair_rows, file_pair_classes
 from analyzer.settings import Settings
 
@@ -55,6 +57,8 @@ class Report:
     families: list[dict] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
     block_pairs: list[dict] = field(default_factory=list)
+    lineage: dict = field(default_factory=dict)  # rows, trees, consensus (lineage_out.lineage_model)
+    family_diffs: dict = field(default_factory=dict)  # side-by-side diffs for the HTML report (html_data)
 
 
 def build_report(result: AnalysisResult, *, settings: Settings, generated_at: str = "") -> Report:
@@ -90,8 +94,11 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
         "root": result.root,
         "timings_seconds": dict(result.timings),
     }
+    summary["consolidation_tokens"] = consolidation_tokens(result)
+    diffs = family_diffs(result, rules=settings.rules)
     return Report(files, blocks, block_families, pair_rows, findings, summary, similarity, containment,
-                  per_family, families, metadata, block_pairs=block_pairs)
+                  per_family, families, metadata, block_pairs=block_pairs, family_diffs=diffs,
+                  lineage=lineage_model(result))
 
 
 def _file_row(agent_file, family_of, family_size) -> dict:

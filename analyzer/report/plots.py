@@ -9,11 +9,15 @@ creation time) is stripped so the same data gives the same bytes.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import PurePosixPath
 
 import matplotlib
 
 matplotlib.use("Agg")
+# File names can hold emoji, CJK or control characters the bundled font lacks: matplotlib draws a
+# box and warns on stderr for each one; the box is enough, the warnings are noise for users.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy.cluster.hierarchy import leaves_list, linkage  # noqa: E402
@@ -74,3 +78,57 @@ def figure_png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata=_PNG_METADATA)
     return buffer.getvalue()
+
+
+def dendrogram_png(matrix: Matrix, *, title: str = "File clustering") -> bytes:
+    """Average-linkage dendrogram of ``1 - similarity`` (the heatmap's clustering), one leaf per file."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    size = len(matrix.labels)
+    height = min(40.0, max(3.0, 0.22 * size + 1.5))
+    figure = Figure(figsize=(10.0, height), dpi=100)
+    axes = figure.add_subplot()
+    if size < 2:
+        axes.text(0.5, 0.5, "fewer than two files: nothing to cluster", ha="center", va="center")
+        axes.set_axis_off()
+    else:
+        distance = 1.0 - np.clip((matrix.values + matrix.values.T) / 2.0, 0.0, 1.0)
+        np.fill_diagonal(distance, 0.0)
+        tree = linkage(squareform(distance, checks=False), method="average")
+        labels = [short_label(label) for label in matrix.labels]
+        dendrogram(tree, ax=axes, orientation="right", labels=labels, leaf_font_size=8,
+                   color_threshold=0.5, above_threshold_color="#999999")
+        axes.set_xlabel("distance (1 - similarity); branches joined below 0.5 are coloured")
+        axes.set_xlim(1.0, 0.0)
+    axes.set_title(f"{title} ({size} files)")
+    figure.tight_layout()
+    return figure_png(figure)
+
+
+def families_png(families: list[dict], files: list[dict], *, duplicated_share: float = 0.0, top: int = 30) -> bytes:
+    """Bar chart of the largest file families: member count, coloured by mean similarity."""
+    multi = [f for f in families if f["size"] >= 2][:top]
+    figure = Figure(figsize=(10.0, max(3.0, 0.3 * len(multi) + 1.6)), dpi=100)
+    axes = figure.add_subplot()
+    if not multi:
+        axes.text(0.5, 0.5, "no file family has more than one member", ha="center", va="center")
+        axes.set_axis_off()
+    else:
+        name_of = {f["file"]: f["name"] for f in files}
+        labels = [f"{f['family']}  {short_label(name_of.get(f['members'][0]) or f['members'][0], 30)}"
+                  for f in multi]
+        sizes = [f["size"] for f in multi]
+        colours = matplotlib.colormaps["viridis"]([f["mean_similarity"] for f in multi])
+        positions = list(range(len(multi)))[::-1]
+        axes.barh(positions, sizes, color=colours)
+        for position, family in zip(positions, multi):
+            axes.text(family["size"], position, f" {family['size']} files, mean sim {family['mean_similarity']:.2f}",
+                      va="center", fontsize=8)
+        axes.set_yticks(positions, labels, fontsize=8)
+        axes.set_xlabel("files in family")
+        axes.set_xlim(0, max(sizes) * 1.35)
+    total = len([f for f in families if f["size"] >= 2])
+    axes.set_title(f"Largest file families ({len(multi)} of {total} with 2+ files; colour = mean similarity)\n"
+                   f"{duplicated_share * 100:.1f}% of the library's unit text also appears in another file")
+    figure.tight_layout()
+    return figure_png(figure)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from analyzer.report.files import (
     atomic_write_bytes,
@@ -42,9 +43,14 @@ from analyzer.report.model import (
     Matrix,
     Report,
 )
-from analyzer.report.plots import heatmap_png
+from analyzer.report import html_data
+from analyzer.report.lineage_out import LINEAGE_COLUMNS, consensus_markdown, lineage_json, lineage_markdown
+from analyzer.report.lineage_plot import lineage_png
+from analyzer.report.markdown import summary_markdown
+from analyzer.report.plots import cluster_order, dendrogram_png, families_png, heatmap_png
 
-HTML_PAIR_ROWS = 1000
+HTML_PAIR_ROWS = html_data.MAX_EMBEDDED_PAIRS  # the most similar pairs embedded in report.html
+HTML_LIST_ROWS = 200  # findings, skipped files, warnings, most-copied blocks listed in full before "N more"
 LOCK_NAME = ".agent-analyzer.lock"
 
 
@@ -111,8 +117,27 @@ def _write_all(report: Report, out_dir: Path) -> list[Path]:
     heatmap = heatmap_png(report.similarity)
     put("heatmap.png", heatmap)
     put("summary.json", json_text({"metadata": report.metadata, **report.summary}))
-    put("report.html", render_html(report, heatmap))
+    _write_lineage(report, put)
+    heat_files = html_data.heatmap_files(report.similarity.labels, report.families)
+    heat_order = cluster_order(html_data.similarity_values(heat_files, report.file_pairs)) if heat_files else []
+    put("dendrogram.png", dendrogram_png(Matrix(tuple(heat_files),
+                                                html_data.similarity_values(heat_files, report.file_pairs))))
+    put("families.png", families_png(report.families, report.files,
+                                     duplicated_share=report.summary["duplicated_share"]))
+    put("summary.md", summary_markdown(report))
+    put("report.html", render_html(report, heatmap, heat_files=heat_files, heat_order=heat_order))
     return written
+
+
+def _write_lineage(report: Report, put) -> None:
+    """lineage.csv/.json/.md/.png and families/<family>/consensus.md (see report/lineage_out.py)."""
+    lineage = report.lineage or {"rows": [], "trees": [], "consensus": []}
+    put("lineage.csv", csv_text(LINEAGE_COLUMNS, lineage["rows"]))
+    put("lineage.json", json_text(lineage_json(lineage)))
+    put("lineage.md", lineage_markdown(lineage))
+    put("lineage.png", lineage_png(lineage["trees"]))
+    for item in lineage["consensus"]:
+        put("consensus.md", consensus_markdown(item), "families", item["family"])
 
 
 def matrix_csv(matrix: Matrix) -> str:
@@ -125,7 +150,9 @@ def matrix_csv(matrix: Matrix) -> str:
     return csv_text(columns, rows)
 
 
-def render_html(report: Report, heatmap: bytes) -> str:
+def render_html(report: Report, heatmap: bytes, *, heat_files: list[str] | None = None,
+                heat_order: list[int] | None = None) -> str:
+    """The self-contained report page: server-rendered summary, JSON data for the interactive parts."""
     environment = Environment(
         loader=PackageLoader("analyzer.report", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -133,14 +160,35 @@ def render_html(report: Report, heatmap: bytes) -> str:
         lstrip_blocks=True,
     )
     template = environment.get_template("report.html.j2")
-    pairs = report.file_pairs[:HTML_PAIR_ROWS]
+    if heat_files is None:
+        heat_files = html_data.heatmap_files(report.similarity.labels, report.families)
+        heat_order = cluster_order(html_data.similarity_values(heat_files, report.file_pairs)) if heat_files else []
+    file_index = {row["file"]: i for i, row in enumerate(report.files)}
+    data = {
+        "files": [[row["file"], row["name"], row["family"], row["bytes"], row["blocks"]] for row in report.files],
+        "pairs": html_data.pair_rows(report.file_pairs, file_index, HTML_PAIR_ROWS),
+        "pair_count": len(report.file_pairs),
+        "heatmap": html_data.heatmap_data(heat_files, report.file_pairs, heat_order or []),
+        "diffs": report.family_diffs.get("diffs", {}),
+    }
+    multi = [f for f in report.families if f["size"] > 1]
+    most_copied = [f for f in report.findings if f["kind"] == "most-copied-block"]
     return template.render(
         summary=report.summary,
-        findings=report.findings,
-        families=report.families,
+        metadata=report.metadata,
+        findings=[f for f in report.findings if f["kind"] != "most-copied-block"],
+        most_copied=most_copied[:HTML_LIST_ROWS],
+        most_copied_count=len(most_copied),
+        families=multi[:html_data.MAX_DIFF_FAMILIES * 5],
+        family_count=len(multi),
+        family_pairs=report.family_diffs.get("families", {}),
+        diff_caps=report.family_diffs,
         singletons=sum(1 for f in report.families if f["size"] == 1),
-        pairs=pairs,
-        pairs_shown=len(pairs),
+        pairs_shown=min(HTML_PAIR_ROWS, len(report.file_pairs)),
         pair_count=len(report.file_pairs),
+        heat_count=len(heat_files),
+        list_rows=HTML_LIST_ROWS,
         heatmap=base64.b64encode(heatmap).decode("ascii") if heatmap else "",
+        data_json=Markup(html_data.script_json(data)),
+        lineage=report.lineage,
     )

@@ -22,8 +22,9 @@ CORE_REPORT_FILES = ("files.csv", "blocks.csv", "file_pairs.csv", "summary.json"
 
 
 def report_names(out: Path) -> list[str]:
-    """Names of the report files at the top of ``out``: regular files that are not hidden."""
-    return sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    """Paths (relative to ``out``) of the report files, in sub-folders too: regular files that are not hidden."""
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if p.is_file() and not p.name.startswith("."))
 
 
 @dataclass

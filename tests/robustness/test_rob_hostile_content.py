@@ -77,7 +77,11 @@ def test_html_has_no_live_markup_from_file_content(hostile_run):
     parser = _Tags()
     parser.feed(hostile_run.html)
     names = {tag for tag, _ in parser.tags}
-    assert names & {"script", "svg", "iframe", "textarea", "a", "object", "embed", "form"} == set()
+    assert names & {"svg", "iframe", "textarea", "a", "object", "embed", "form"} == set()
+    scripts = [dict(attrs) for tag, attrs in parser.tags if tag == "script"]  # the page's own two, no more
+    assert scripts == [{"type": "application/json", "id": "report-data"}, {"id": "report-app"}]
+    data = hostile_run.html.split('id="report-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data  # file text in the JSON cannot close the element
     images = [dict(attrs) for tag, attrs in parser.tags if tag == "img"]
     assert all(image.get("src", "").startswith("data:image/png;base64,") for image in images)  # the heatmap only
     for tag, attrs in parser.tags:

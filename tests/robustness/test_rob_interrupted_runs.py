@@ -67,9 +67,10 @@ def _assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str
         data = (out / name).read_bytes()
         value = _comparable(name, data)
         assert value in (_comparable(name, old[name]), _comparable(name, new[name])), f"{name} is neither"
-    for path in out.iterdir():
-        if path.name not in old and path.name != render.LOCK_NAME:
-            assert path in stale_temporaries(out), f"unexpected file left in --out: {path.name}"
+    for path in out.rglob("*"):
+        name = path.relative_to(out).as_posix()
+        if path.is_file() and name not in old and path.name != render.LOCK_NAME:
+            assert path in stale_temporaries(out), f"unexpected file left in --out: {name}"
 
 
 def _run(command: list[str], corpus: Path, out: Path) -> subprocess.Popen:
@@ -172,7 +173,7 @@ def test_every_report_file_is_written_while_holding_the_out_lock(small_report, t
                 fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         finally:
             os.close(probe)
-        checked.append(path.name)
+        checked.append(path.relative_to(out.resolve()).as_posix())
         atomic_write_bytes(path, data)
 
     monkeypatch.setattr(render, "atomic_write_bytes", write_checking_lock)
