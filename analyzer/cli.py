@@ -129,7 +129,9 @@ def analyze(
     matrix_max_files: Annotated[Optional[int], typer.Option(help="Largest library written as one square matrix.")] = None,
     follow_symlinks: Annotated[Optional[bool], typer.Option("--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links.")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Worker processes for parsing (0 = one per core).")] = None,
+    git_dates: Annotated[bool, typer.Option("--git-dates", help="Use each file's first-commit date (git) as lineage direction evidence.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    open_report: Annotated[bool, typer.Option("--open", help="Open report.html in the default browser, when one exists.")] = False,
 ) -> None:
     """Analyze agent files and write reports (CSV, JSON, HTML, PNG) into --out."""
     from analyzer.pipeline import analyze as run_analysis
@@ -143,14 +145,28 @@ def analyze(
         matrix_max_files=matrix_max_files, follow_symlinks=follow_symlinks, workers=workers,
     )
     with _ProgressBar(not quiet) as progress:
-        result = run_analysis(targets, settings=settings, progress=progress)
+        result = run_analysis(targets, settings=settings, progress=progress, git_dates=git_dates)
     generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     report = build_report(result, settings=settings, generated_at=generated_at)
     written = write_reports(report, out)
     _print_skipped(result)
     if not quiet:
         _print_summary(result, report.summary, out, len(written))
+    if open_report:
+        open_in_browser(out / "report.html")
     raise typer.Exit(exit_code_for(result))
+
+
+def open_in_browser(page: Path) -> bool:
+    """Open ``page`` with the default browser; a note on stderr (not an error) when there is none."""
+    import webbrowser
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        _echo_err(f"no browser found; open {page} yourself")
+        return False
+    return browser.open(page.resolve().as_uri())
 
 
 def exit_code_for(result: AnalysisResult) -> int:
@@ -270,3 +286,48 @@ def _click_exceptions() -> tuple[type[BaseException], ...]:
             continue
         classes.extend(getattr(module, name) for name in ("UsageError", "Abort") if hasattr(module, name))
     return tuple(classes)
+
+
+@app.command()
+def scan(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to scan (default: corpus/).")] = None,
+    baseline: Annotated[Path, typer.Option("--baseline", help="Baseline of accepted findings (JSON, meant to be committed).")] = Path(".agent-analyzer/baseline.json"),
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Accept every current finding: rewrite the baseline atomically and exit 0.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="Output: text, json, markdown, sarif or github (workflow annotations).")] = "text",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the normal reports into this folder.")] = None,
+    git_dates: Annotated[bool, typer.Option("--git-dates", help="Use first-commit dates as lineage evidence (only with --out).")] = False,
+) -> None:
+    """Check the library against policies and a baseline; exit 1 when a finding is new (CI gate).
+
+    Policies and thresholds come from [tool.agent-analyzer.scan] (pyproject.toml) or [scan]
+    (.agent-analyzer.toml). Exit 0 clean, 1 a policy failed, 2 usage error, 3 some files unreadable.
+    """
+    from analyzer.pipeline import analyze as run_analysis
+    from analyzer.report.scan_out import FORMATS, render_scan
+    from analyzer.scan import BaselineError, baseline_from, read_baseline, run_scan, scan_settings_from_config
+    from analyzer.scan import write_baseline
+
+    if output_format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}")
+    targets = list(paths) if paths else [default_corpus()]
+    settings = build_settings(targets[0])
+    scan_settings = scan_settings_from_config(load_config(targets[0]))
+    try:
+        accepted = None if update_baseline else read_baseline(baseline)
+    except BaselineError as error:
+        raise UsageError(str(error)) from error
+    result = run_analysis(targets, settings=settings, git_dates=git_dates)
+    outcome = run_scan(result, settings=scan_settings, baseline=accepted)
+    if update_baseline:
+        write_baseline(baseline, baseline_from(result, outcome, settings=scan_settings))
+        _echo_err(f"wrote {baseline}: {len(outcome.findings)} finding(s) accepted")
+        outcome = run_scan(result, settings=scan_settings, baseline=read_baseline(baseline))
+    if out is not None:
+        from analyzer.report.model import build_report
+        from analyzer.report.render import write_reports
+
+        generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        write_reports(build_report(result, settings=settings, generated_at=generated_at), out)
+    typer.echo(render_scan(outcome, output_format, root=result.root), nl=False)
+    _print_skipped(result)
+    raise typer.Exit(EXIT_POLICY if outcome.failed else exit_code_for(result))
