@@ -3,7 +3,8 @@
 Folders are walked recursively in sorted order (so output order never
 depends on the file system). A file is taken when:
 
-* it was named explicitly on the command line (the user asked for it), or
+* it was named explicitly on the command line (the user asked for it, so a
+  named file or folder is read even through a symbolic link), or
 * its extension is one of ``settings.extensions`` (``.md``, ``.mdc``,
   ``.markdown``), or
 * it is a ``.txt`` file that opens with front matter (``---``).
@@ -51,7 +52,9 @@ class DiscoveryError(Exception):
 
 def common_root(paths: list[Path]) -> Path:
     """The folder that output paths are relative to."""
-    resolved = [p.resolve() for p in paths]
+    # abspath, not resolve: a folder reached through a symbolic link keeps its own name, so report
+    # paths stay relative to what the user named instead of becoming "../../elsewhere/...".
+    resolved = [Path(os.path.abspath(p)) for p in paths]
     folders = [p if p.is_dir() else p.parent for p in resolved]
     return Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
 
@@ -65,7 +68,7 @@ def discover(paths: list[Path], *, settings: Settings) -> Discovery:
     taken: dict[str, DiscoveredFile] = {}
     skipped: dict[str, SkippedFile] = {}
     for path in paths:
-        if path.is_dir() and not path.is_symlink() or (path.is_dir() and settings.follow_symlinks):
+        if path.is_dir():  # a folder the user named is entered even through a link; links inside follow the flag
             _walk(path, root, settings, taken, skipped)
         else:
             _consider(path, root, settings, taken, skipped, explicit=True)
@@ -100,9 +103,9 @@ def _drop_second_paths(taken: dict[str, DiscoveredFile], skipped: dict[str, Skip
 
 def relative_path(path: Path, root: Path) -> str:
     try:
-        return path.absolute().relative_to(root).as_posix()
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
     except ValueError:
-        return Path(os.path.relpath(path.absolute(), root)).as_posix()
+        return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
 
 
 def _walk(folder: Path, root: Path, settings: Settings,
@@ -145,7 +148,7 @@ def _consider(path: Path, root: Path, settings: Settings, taken: dict[str, Disco
         severity = "ignored" if reason.startswith("not an agent file type") else "excluded"
         skipped[rel] = SkippedFile(rel, reason, severity)
         return
-    if path.is_symlink():
+    if path.is_symlink() and not explicit:
         if not settings.follow_symlinks:
             skipped[rel] = SkippedFile(rel, "symbolic link; not followed (use --follow-symlinks)", "excluded")
             return
