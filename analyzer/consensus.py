@@ -84,11 +84,19 @@ class Consensus:
 
 
 def family_consensus(files: tuple[AgentFile, ...], family: FileFamily,
-                     block_families: tuple[BlockFamily, ...]) -> Consensus:
-    """The consensus of ``family`` (any size; callers use it for 3+ members)."""
-    by_path = {f.path: f for f in files}
+                     block_families: tuple[BlockFamily, ...], *,
+                     by_path: dict[str, AgentFile] | None = None,
+                     family_of: dict[str, str] | None = None) -> Consensus:
+    """The consensus of ``family`` (any size; callers use it for 3+ members).
+
+    ``by_path`` and ``family_of`` (block id -> block family) are the
+    library-wide lookups; pass them when building many consensuses so they are
+    made once, not once per family.
+    """
+    by_path = by_path if by_path is not None else {f.path: f for f in files}
     members = tuple(sorted(family.members))
-    family_of = {m: bf.family_id for bf in block_families for m in bf.members}
+    if family_of is None:
+        family_of = block_family_index(block_families)
     occurrences = {m: _all_units(by_path[m], family_of) for m in members}
     units_of = _pick_occurrences(occurrences)
     holders: dict[str, set[str]] = defaultdict(set)
@@ -109,8 +117,15 @@ def consensus_for_families(files: tuple[AgentFile, ...], families: tuple[FileFam
                            block_families: tuple[BlockFamily, ...],
                            min_members: int = MIN_MEMBERS) -> tuple[Consensus, ...]:
     """A consensus for every family with at least ``min_members`` files, in family order."""
-    return tuple(family_consensus(files, family, block_families)
+    by_path = {f.path: f for f in files}
+    family_of = block_family_index(block_families)
+    return tuple(family_consensus(files, family, block_families, by_path=by_path, family_of=family_of)
                  for family in families if len(family.members) >= min_members)
+
+
+def block_family_index(block_families: tuple[BlockFamily, ...]) -> dict[str, str]:
+    """Block id -> block family id."""
+    return {member: bf.family_id for bf in block_families for member in bf.members}
 
 
 def _all_units(agent_file: AgentFile, family_of: dict[str, str]) -> list[tuple[str, Block]]:
