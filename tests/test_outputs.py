@@ -279,3 +279,17 @@ def test_golden_seed_names_and_line_endings(seeds_out, expected_seeds):
     rows = {row["file"]: row for row in read_csv(seeds_out / "files.csv")}
     assert {name: row["name"] for name, row in rows.items()} == expected_seeds["names"]
     assert {name: row["line_endings"] for name, row in rows.items()} == expected_seeds["line_endings"]
+
+
+def test_a_rerun_removes_family_outputs_of_families_that_no_longer_exist(seeds_dir, tmp_path):
+    out = tmp_path / "out"
+    stale = out / "families" / "F0099"
+    stale.mkdir(parents=True)
+    (stale / "consensus.md").write_text("old family\n", encoding="utf-8")
+    (out / "families" / "F0098").mkdir()
+    (out / "families" / "F0098" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    completed = run_cli("analyze", str(seeds_dir), "--out", str(out), "--quiet")
+    assert completed.returncode == 0, completed.stderr
+    assert not stale.exists()
+    assert (out / "families" / "F0098" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "families" / "F0001" / "consensus.md").is_file()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,7 +91,36 @@ def write_reports(report: Report, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with output_lock(out_dir):
         _remove_stale_temporaries(out_dir)
-        return _write_all(report, out_dir)
+        written = _write_all(report, out_dir)
+        _remove_stale_family_outputs(out_dir, written)
+        return written
+
+
+_FAMILY_FOLDER = re.compile(r"F\d{4,}")
+_FAMILY_OUTPUTS = frozenset({"similarity_matrix.csv", "containment_matrix.csv", "consensus.md"})
+
+
+def _remove_stale_family_outputs(out_dir: Path, written: list[Path]) -> None:
+    """Delete per-family files an earlier run wrote for families this run does not have.
+
+    Family ids are renumbered when the library changes, so ``families/F0007``
+    from last week may describe other files than today's F0007 or none at all.
+    Only files this tool writes (by name) inside ``families/F<digits>/`` are
+    removed, and a folder only when it is then empty: anything else a user put
+    there stays.
+    """
+    families = out_dir / "families"
+    if not families.is_dir() or families.is_symlink():
+        return
+    kept = {path.resolve() for path in written}
+    for folder in sorted(families.iterdir()):
+        if not _FAMILY_FOLDER.fullmatch(folder.name) or folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name in _FAMILY_OUTPUTS and path.is_file() and not path.is_symlink() and path.resolve() not in kept:
+                path.unlink()
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _write_all(report: Report, out_dir: Path) -> list[Path]:
