@@ -218,7 +218,7 @@ def diff(
             parsed.append(parse_bytes(data, path=label, rules=active_rules(settings.rules)))
         except UnreadableFile as error:
             raise UsageError(f"{label}: {error}") from error
-    result = diff_files(parsed[0], parsed[1], rules=settings.rules)
+    result = diff_files(parsed[0], parsed[1], rules=settings.rules, parsed_with=settings.rules)
     if json_output:
         typer.echo(diff_json(result), nl=False)
     else:

@@ -33,8 +33,9 @@ Algorithm
    (``edited``, ``extended``, ``truncated``, ``rewritten``), insertions,
    deletions, renames and moves are listed where they happen.
 
-Normalised texts are recomputed here from the given ``rules`` (not taken
-from ``Block.norm``), so ``rules`` alone decides what counts as cosmetic.
+Normalised texts come from the given ``rules``, so ``rules`` alone decides
+what counts as cosmetic; ``Block.norm`` is reused only when the caller says
+the files were parsed with those same rules (``parsed_with``).
 """
 
 from __future__ import annotations
@@ -200,11 +201,19 @@ def _containers(agent_file: AgentFile, norm) -> list[_Container]:
 
 # --- entry point ---------------------------------------------------------------------
 
-def diff_files(a: AgentFile, b: AgentFile, *, rules: Iterable[str] = DEFAULT_RULES) -> FileDiff:
-    """Compare two parsed agent files section by section (see the module docstring)."""
+def diff_files(a: AgentFile, b: AgentFile, *, rules: Iterable[str] = DEFAULT_RULES,
+               parsed_with: Iterable[str] | None = None) -> FileDiff:
+    """Compare two parsed agent files section by section (see the module docstring).
+
+    ``parsed_with`` names the rules the files were parsed with; when they are
+    the diff's ``rules``, the units' stored normalised texts are reused
+    instead of normalising every unit a second time.
+    """
     rules = tuple(rules)
     rule_objects = active_rules(rules)
     cache: dict[str, str] = {}
+    if parsed_with is not None and set(parsed_with) == set(rules):
+        cache.update((block.text, block.norm) for f in (a, b) for block in f.units)
 
     def norm(text: str) -> str:
         if text not in cache:

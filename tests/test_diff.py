@@ -266,3 +266,20 @@ def test_report_block_pairs_and_file_pair_classes(seeds_result, tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'data-sort="7">classes</button></th>' in html  # the pair table has a classes column
     assert "spelling edited" in html  # and the 001/002 classes travel in its embedded data
+
+
+@pytest.mark.parametrize("other", [SEED_002, SEED_004])
+def test_reusing_parsed_norms_gives_the_same_diff_as_normalising_again(seeds_dir, other):
+    a, b = seed(seeds_dir, SEED_001), seed(seeds_dir, other)
+    fresh = diff_as_data(diff_files(a, b, rules=DEFAULT_RULES))
+    reused = diff_as_data(diff_files(a, b, rules=DEFAULT_RULES, parsed_with=DEFAULT_RULES))
+    assert reused == fresh
+
+
+def test_parsed_norms_are_not_reused_when_the_diff_uses_other_rules(seeds_dir):
+    # Parsed with every default rule, diffed without spelling: spellings must become real edits.
+    a, b = seed(seeds_dir, SEED_001), seed(seeds_dir, SEED_002)
+    rules = tuple(r for r in DEFAULT_RULES if r != "spelling")
+    data = diff_as_data(diff_files(a, b, rules=rules, parsed_with=DEFAULT_RULES))
+    assert data == diff_as_data(diff_files(a, b, rules=rules))
+    assert "optimisation" in json.dumps(data)

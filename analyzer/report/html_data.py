@@ -84,7 +84,8 @@ def family_diffs(result: AnalysisResult, *, rules: tuple[str, ...], max_families
                         key=lambda m: (-similarity.get((central, m), similarity.get((m, central), 0.0)), m))
         pairs = []
         for other in others[:max_members - 1]:
-            diffs[f"{central}\n{other}"] = compact_diff(diff_files(by_path[central], by_path[other], rules=rules))
+            diff = diff_files(by_path[central], by_path[other], rules=rules, parsed_with=rules)
+            diffs[f"{central}\n{other}"] = compact_diff(diff)
             pairs.append([central, other])
         families[family.family_id] = {"central": central, "pairs": pairs}
     capped = len(multi) > max_families or any(len(f.members) > max_members for f in multi[:max_families])
