@@ -28,6 +28,7 @@ from analyzer.report.files import OutputError
 from analyzer.settings import Settings, SettingsError, load_config, settings_from_mapping
 
 EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+DEFAULT_CACHE = Path(".agent-analyzer/cache")
 
 app = typer.Typer(
     add_completion=False,
@@ -132,6 +133,8 @@ def analyze(
     git_dates: Annotated[bool, typer.Option("--git-dates", help="Use each file's first-commit date (git) as lineage direction evidence.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     open_report: Annotated[bool, typer.Option("--open", help="Open report.html in the default browser, when one exists.")] = False,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="AGENT_ANALYZER_CACHE_DIR", help="Folder of the parse cache, keyed by file content and settings (default: .agent-analyzer/cache).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the parse cache.")] = False,
 ) -> None:
     """Analyze agent files and write reports (CSV, JSON, HTML, PNG) into --out."""
     from analyzer.pipeline import analyze as run_analysis
@@ -144,12 +147,14 @@ def analyze(
         rules=rules, block_threshold=threshold, file_threshold=family_threshold, max_file_size=max_file_size,
         matrix_max_files=matrix_max_files, follow_symlinks=follow_symlinks, workers=workers,
     )
+    settings = settings.replace(cache_dir=cache_folder(cache_dir, no_cache, settings.cache_dir))
     with _ProgressBar(not quiet) as progress:
         result = run_analysis(targets, settings=settings, progress=progress, git_dates=git_dates)
     generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     report = build_report(result, settings=settings, generated_at=generated_at)
     written = write_reports(report, out)
     _print_skipped(result)
+    _print_cache_problems(result)
     if not quiet:
         _print_summary(result, report.summary, out, len(written))
     if open_report:
@@ -167,6 +172,27 @@ def open_in_browser(page: Path) -> bool:
         _echo_err(f"no browser found; open {page} yourself")
         return False
     return browser.open(page.resolve().as_uri())
+
+
+def cache_folder(cache_dir: Path | None, no_cache: bool, configured: str) -> str:
+    """``Settings.cache_dir`` from the options: --no-cache, else --cache-dir, else config, else the default."""
+    if no_cache:
+        return ""
+    if cache_dir is not None:
+        return str(cache_dir)
+    return configured or str(DEFAULT_CACHE)
+
+
+def _print_cache_problems(result: AnalysisResult) -> None:
+    """The cache never changes results, but a broken one costs time: say so."""
+    use = result.cache
+    if use is None or not use.folder:
+        return
+    if use.rebuilt:
+        _echo_err(f"cache: {use.rebuilt} invalid entr{'y' if use.rebuilt == 1 else 'ies'} in {use.folder} "
+                  "ignored and rebuilt")
+    if use.write_error:
+        _echo_err(f"cache: {use.write_error}; the run went on without caching (use --cache-dir or --no-cache)")
 
 
 def exit_code_for(result: AnalysisResult) -> int:
@@ -296,11 +322,17 @@ def scan(
     output_format: Annotated[str, typer.Option("--format", help="Output: text, json, markdown, sarif or github (workflow annotations).")] = "text",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the normal reports into this folder.")] = None,
     git_dates: Annotated[bool, typer.Option("--git-dates", help="Use first-commit dates as lineage evidence (only with --out).")] = False,
+    history: Annotated[Path, typer.Option("--history", help="History store (SQLite) this scan is appended to; read by `agent-analyzer history`.")] = Path(".agent-analyzer/history.sqlite"),
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not record this scan in the history store.")] = False,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="AGENT_ANALYZER_CACHE_DIR", help="Folder of the parse cache, keyed by file content and settings (default: .agent-analyzer/cache).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the parse cache.")] = False,
 ) -> None:
     """Check the library against policies and a baseline; exit 1 when a finding is new (CI gate).
 
     Policies and thresholds come from [tool.agent-analyzer.scan] (pyproject.toml) or [scan]
     (.agent-analyzer.toml). Exit 0 clean, 1 a policy failed, 2 usage error, 3 some files unreadable.
+    Every scan is appended to the --history store unless --no-history; when the store cannot be
+    written the scan warns on stderr and keeps its exit code (history never fails a CI gate).
     """
     from analyzer.pipeline import analyze as run_analysis
     from analyzer.report.scan_out import FORMATS, render_scan
@@ -311,11 +343,13 @@ def scan(
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {output_format!r}")
     targets = list(paths) if paths else [default_corpus()]
     settings = build_settings(targets[0])
+    settings = settings.replace(cache_dir=cache_folder(cache_dir, no_cache, settings.cache_dir))
     scan_settings = scan_settings_from_config(load_config(targets[0]))
     try:
         accepted = None if update_baseline else read_baseline(baseline)
     except BaselineError as error:
         raise UsageError(str(error)) from error
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     result = run_analysis(targets, settings=settings, git_dates=git_dates)
     outcome = run_scan(result, settings=scan_settings, baseline=accepted)
     if update_baseline:
@@ -330,4 +364,50 @@ def scan(
         write_reports(build_report(result, settings=settings, generated_at=generated_at), out)
     typer.echo(render_scan(outcome, output_format, root=result.root), nl=False)
     _print_skipped(result)
-    raise typer.Exit(EXIT_POLICY if outcome.failed else exit_code_for(result))
+    _print_cache_problems(result)
+    code = EXIT_POLICY if outcome.failed else exit_code_for(result)
+    if not no_history:
+        _record_history(history, result, outcome, settings=settings, scan_settings=scan_settings,
+                        exit_status=code, started_at=started_at)
+    raise typer.Exit(code)
+
+
+def _record_history(store: Path, result: AnalysisResult, outcome: object, **details: object) -> None:
+    """Append the scan to the history store; a store that cannot be written is a warning, not a failure."""
+    from analyzer.history import HistoryError, record_scan
+
+    try:
+        record_scan(store, result, outcome, **details)
+    except HistoryError as error:
+        _echo_err(f"warning: scan not recorded in the history: {error}")
+
+
+@app.command()
+def history(
+    store: Annotated[Path, typer.Option("--history", help="History store written by `agent-analyzer scan`.")] = Path(".agent-analyzer/history.sqlite"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for history.png (created if missing).")] = Path("reports"),
+    last: Annotated[Optional[int], typer.Option("--last", min=1, help="Show only the last N scans.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="Output: text or json.")] = "text",
+) -> None:
+    """Print the trend of recorded scans (files, families, findings, duplicated share) and write history.png.
+
+    Exit 0, or 2 when the store is missing, empty, unreadable or of a newer schema.
+    """
+    from analyzer.history import HistoryError, load_trend
+    from analyzer.report.files import atomic_write_bytes
+    from analyzer.report.history_out import history_png, trend_json, trend_text
+
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, got {output_format!r}")
+    try:
+        points = load_trend(store, last=last)
+    except HistoryError as error:
+        raise UsageError(str(error)) from error
+    if not points:
+        raise UsageError(f"{store}: no scans recorded yet; run `agent-analyzer scan` first")
+    atomic_write_bytes(out / "history.png", history_png(points))
+    if output_format == "json":
+        typer.echo(trend_json(points, store=str(store)), nl=False)
+        _echo_err(f"wrote {out / 'history.png'}")
+    else:
+        typer.echo(trend_text(points, store=str(store)) + f"wrote {out / 'history.png'}")

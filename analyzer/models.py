@@ -179,3 +179,4 @@ class AnalysisResult:
     findings: tuple[Finding, ...]
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
     lineage: tuple = ()  # LineageEdge rows (analyzer.lineage), one per file, sorted by family then file
+    cache: object = field(default=None, compare=False)  # CacheUse (analyzer.pipeline): run metadata

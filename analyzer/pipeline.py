@@ -12,23 +12,28 @@ them is a pure function of the parsed files and the settings.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer import cache
 from analyzer.discover import discover
 from analyzer.findings import find_findings
 from analyzer.gitdates import GitDatesError, first_commit_dates
 from analyzer.group import file_families, file_pairs, group_blocks
 from analyzer.lineage import infer_lineage
-from analyzer.match import find_matches
+from analyzer.match import MATCH_SETTINGS, find_matches
 from analyzer.models import AgentFile, AnalysisResult, DiscoveredFile, SkippedFile
 from analyzer.normalize import active_rules
-from analyzer.parse import UnreadableFile, parse_bytes
+from analyzer.parse import UnreadableFile, decode, parse_text
 from analyzer.settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -50,10 +55,11 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
     with _timed("discover", timings):
         discovery = discover(paths, settings=settings)
     with _timed("parse", timings):
-        files, unreadable = read_and_parse(discovery.files, settings=settings, progress=progress)
+        files, unreadable, cache_use = read_and_parse(discovery.files, settings=settings, progress=progress)
     all_blocks = [block for agent_file in files for block in agent_file.blocks]
+    memo = _match_memo(settings)
     with _timed("match", timings):
-        matches = find_matches(all_blocks, settings=settings)
+        matches = find_matches(all_blocks, settings=settings, memo=memo)
     with _timed("group", timings):
         grouping = group_blocks(files, matches)
         pairs = file_pairs(files, grouping, settings=settings)
@@ -74,7 +80,16 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         findings=findings,
         timings=tuple(timings),
         lineage=lineage,
+        cache=dataclasses.replace(cache_use, match_hits=memo.hits, match_misses=memo.misses,
+                                  write_error=cache_use.write_error or memo.write_error) if memo else cache_use,
     )
+
+
+def _match_memo(settings: Settings) -> cache.MatchMemo | None:
+    if not settings.cache_dir:
+        return None
+    key = ",".join(f"{name}={getattr(settings, name)!r}" for name in MATCH_SETTINGS)
+    return cache.MatchMemo(settings.cache_dir, key)
 
 
 def read_git_dates(root: str, files: tuple[AgentFile, ...]) -> dict[str, str] | None:
@@ -93,25 +108,87 @@ def _timed(stage: str, timings: list[tuple[str, float]]) -> Iterator[None]:
     timings.append((stage, round(time.perf_counter() - start, 4)))
 
 
-def read_and_parse(found: tuple[DiscoveredFile, ...], *, settings: Settings,
-                   progress: Progress | None = None) -> tuple[tuple[AgentFile, ...], tuple[SkippedFile, ...]]:
-    """Read and parse every file; a file that cannot be read becomes a SkippedFile."""
-    jobs = [(f.path, f.rel_path, settings.rules, settings.max_file_size) for f in found]
-    results: list[AgentFile | SkippedFile] = []
+def read_and_parse(found: tuple[DiscoveredFile, ...], *, settings: Settings, progress: Progress | None = None,
+                   ) -> tuple[tuple[AgentFile, ...], tuple[SkippedFile, ...], CacheUse]:
+    """Read and parse every file; a file that cannot be read becomes a SkippedFile.
+
+    With ``settings.cache_dir``, files whose parse is cached (``analyzer.cache``,
+    keyed by content) are loaded here in the parent: a worker would have to
+    pickle the same blocks back, which costs more than loading them. The rest
+    are parsed, in a process pool when there are enough of them, and stored.
+    The cache only saves time: the files returned are equal either way.
+    """
+    total = len(found)
+    results: dict[int, tuple[AgentFile | SkippedFile, str, str]] = {}
+    pending: list[int] = []
+    for index, item in enumerate(found):
+        hit = _cached_parse(item, settings) if settings.cache_dir else None
+        if hit is None:
+            pending.append(index)
+        else:
+            results[index] = hit
+            _tick(progress, len(results), total)
+    jobs = [(found[i].path, found[i].rel_path, settings.rules, settings.max_file_size, settings.cache_dir)
+            for i in pending]
     workers = min(settings.worker_count, max(1, len(jobs) // 50))
     if workers > 1 and len(jobs) >= _PARALLEL_MIN_FILES:
         chunk = max(1, min(64, len(jobs) // (workers * 8)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_parse_job, jobs, chunksize=chunk):
-                results.append(result)
-                _tick(progress, len(results), len(jobs))
+            for index, result in zip(pending, pool.map(_parse_job, jobs, chunksize=chunk)):
+                results[index] = result
+                _tick(progress, len(results), total)
     else:
-        for job in jobs:
-            results.append(_parse_job(job))
-            _tick(progress, len(results), len(jobs))
-    files = tuple(r for r in results if isinstance(r, AgentFile))
-    skipped = tuple(r for r in results if isinstance(r, SkippedFile))
-    return files, skipped
+        for index, job in zip(pending, jobs):
+            results[index] = _parse_job(job)
+            _tick(progress, len(results), total)
+    ordered = [results[i] for i in range(total)]
+    files = tuple(r for r, _, _ in ordered if isinstance(r, AgentFile))
+    skipped = tuple(r for r, _, _ in ordered if isinstance(r, SkippedFile))
+    return files, skipped, _cache_use(settings.cache_dir, ordered)
+
+
+def _cached_parse(item: DiscoveredFile, settings: Settings) -> tuple[AgentFile, str, str] | None:
+    """The file's cached parse when its entry exists and is valid; None sends it to be parsed.
+
+    Any problem (unreadable, too large, binary, invalid entry) is left for
+    ``_parse_job`` to meet and report as it would without a cache.
+    """
+    try:
+        if os.path.getsize(item.path) > settings.max_file_size:
+            return None
+        with open(item.path, "rb") as handle:
+            data = handle.read(settings.max_file_size + 1)
+        if len(data) > settings.max_file_size:
+            return None
+        key = cache.entry_key(hashlib.sha256(data).hexdigest(), settings.rules)
+        if not cache.entry_path(settings.cache_dir, key).is_file():
+            return None
+        text, _, _ = decode(data)
+    except (OSError, UnreadableFile):
+        return None
+    cached, _ = cache.load(settings.cache_dir, key, path=item.rel_path, text=text)
+    return (cached, "hit", "") if cached is not None else None
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """How the parse cache served one run (run metadata: it differs between equal runs)."""
+
+    folder: str = ""
+    hits: int = 0
+    misses: int = 0
+    rebuilt: int = 0
+    write_error: str = ""
+    match_hits: int = 0  # match classes whose scored pairs were read back (analyzer.cache.MatchMemo)
+    match_misses: int = 0
+
+
+def _cache_use(cache_dir: str, results: list[tuple[AgentFile | SkippedFile, str, str]]) -> CacheUse:
+    if not cache_dir:
+        return CacheUse()
+    status = Counter(s for _, s, _ in results)
+    errors = sorted({e for _, _, e in results if e})
+    return CacheUse(cache_dir, status["hit"], status["miss"], status["rebuilt"], errors[0] if errors else "")
 
 
 def _tick(progress: Progress | None, done: int, total: int) -> None:
@@ -119,21 +196,33 @@ def _tick(progress: Progress | None, done: int, total: int) -> None:
         progress("parse", done, total)
 
 
-def _parse_job(job: tuple[str, str, tuple[str, ...], int]) -> AgentFile | SkippedFile:
-    path, rel_path, rule_names, max_size = job
+def _parse_job(job: tuple[str, str, tuple[str, ...], int, str]) -> tuple[AgentFile | SkippedFile, str, str]:
+    """One file: (AgentFile or SkippedFile, cache status, cache write error)."""
+    path, rel_path, rule_names, max_size, cache_dir = job
     try:
         size = os.path.getsize(path)
         if size > max_size:
-            return SkippedFile(rel_path, f"file is {size:,} bytes, over --max-file-size {max_size:,}")
+            return SkippedFile(rel_path, f"file is {size:,} bytes, over --max-file-size {max_size:,}"), "", ""
         with open(path, "rb") as handle:
             data = handle.read(max_size + 1)
         if len(data) > max_size:
-            return SkippedFile(rel_path, f"file grew past --max-file-size {max_size:,} while being read")
+            return SkippedFile(rel_path, f"file grew past --max-file-size {max_size:,} while being read"), "", ""
     except OSError as error:
-        return SkippedFile(rel_path, f"cannot read: {error.strerror or error}")
+        return SkippedFile(rel_path, f"cannot read: {error.strerror or error}"), "", ""
     try:
-        return parse_bytes(data, path=rel_path, rules=active_rules(rule_names))
+        text, warnings, style = decode(data)
     except UnreadableFile as error:
-        return SkippedFile(rel_path, str(error))
+        return SkippedFile(rel_path, str(error)), "", ""
+    key = cache.entry_key(hashlib.sha256(data).hexdigest(), rule_names) if cache_dir else ""
+    status = ""
+    if key:
+        cached, outcome = cache.load(cache_dir, key, path=rel_path, text=text)
+        if cached is not None:
+            return cached, "hit", ""
+        status = outcome.status
+    try:
+        parsed = parse_text(text, path=rel_path, rules=active_rules(rule_names), data=data,
+                            warnings=warnings, line_endings=style)
     except RecursionError:
-        return SkippedFile(rel_path, "structure nested too deeply to parse")
+        return SkippedFile(rel_path, "structure nested too deeply to parse"), "", ""
+    return parsed, status, cache.store(cache_dir, key, parsed) if key else ""

@@ -62,6 +62,7 @@ class Settings:
     minhash_perms: int = 64
     lsh_rows: int = 2
     stop_token_share: float = 0.02
+    min_candidate_jaccard: float = 0.15  # LSH candidates whose MinHash Jaccard estimate is lower are not scored
     # grouping
     file_threshold: float = 0.45
     idf_reference_files: int = 100
@@ -70,6 +71,7 @@ class Settings:
     top_blocks: int = 25
     # execution
     workers: int = 0
+    cache_dir: str = ""  # parse cache folder (analyzer.cache); "" = no cache. The CLI defaults to .agent-analyzer/cache
 
     def replace(self, **changes: object) -> "Settings":
         updated = dataclasses.replace(self, **changes)
@@ -80,6 +82,7 @@ class Settings:
         _in_range("block_threshold", self.block_threshold, 0.5, 1.0)
         _in_range("file_threshold", self.file_threshold, 0.0, 1.0)
         _in_range("stop_token_share", self.stop_token_share, 0.0, 1.0)
+        _in_range("min_candidate_jaccard", self.min_candidate_jaccard, 0.0, 1.0)
         _in_range("min_near_chars", self.min_near_chars, 1, 10_000)
         _in_range("max_file_size", self.max_file_size, 1, 2**40)
         _in_range("exhaustive_limit", self.exhaustive_limit, 0, 100_000)

@@ -44,7 +44,7 @@ def main() -> None:
     found = discover([args.corpus], settings=settings).files
     sample = tuple(sorted(random.Random(args.seed).sample(list(found), min(args.files, len(found))),
                           key=lambda f: f.rel_path))
-    files, _ = read_and_parse(sample, settings=settings)
+    files, _, _ = read_and_parse(sample, settings=settings)
     blocks = [b for f in files for b in f.blocks]
     print(f"{'class':<10} {'texts':>7} {'true pairs':>10} {'candidates':>11} {'recall':>7} "
           f"{'exhaustive s':>12} {'lsh+verify s':>12}")

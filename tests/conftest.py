@@ -6,6 +6,7 @@ with ``-m "not integration"``. Tests that need ../shared skip when it is absent.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "integration: reads ../shared/corpus-public (deselect with -m 'not integration')"
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CLI runs in tests (in this process or in children) cache into a temporary folder, not the checkout."""
+    os.environ["AGENT_ANALYZER_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ columns may be added, never renamed or removed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -93,6 +94,7 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
         "generated_at": generated_at,
         "root": result.root,
         "timings_seconds": dict(result.timings),
+        "cache": dataclasses.asdict(result.cache) if result.cache is not None else None,
     }
     summary["consolidation_tokens"] = consolidation_tokens(result)
     diffs = family_diffs(result, rules=settings.rules)

@@ -114,7 +114,7 @@ def test_recursion_error_in_the_parser_becomes_a_skipped_file(library, monkeypat
     def explode(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(pipeline, "parse_bytes", explode)
+    monkeypatch.setattr(pipeline, "parse_text", explode)
     result = pipeline.analyze([library], settings=Settings())
     assert [(s.path, s.reason, s.severity) for s in result.skipped] == [
         ("reviewer.md", "structure nested too deeply to parse", "error")]

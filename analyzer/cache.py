@@ -1,0 +1,237 @@
+"""On-disk cache of parsed files, keyed by file content and everything that shapes a parse.
+
+Parsing (decode, front matter, markdown-it tokens, eight normalisation rules,
+fingerprints) is the one stage whose work is per file and independent of the
+rest of the library, so it is the one cached per file. A rerun over an
+unchanged library reads each file, hashes it, and loads its blocks instead
+of parsing them again; a changed file misses and is parsed.
+
+**Key.** ``sha256(code version, rules, file sha256)``. The code version is a
+hash of the source of every module a parse runs through (``parse``,
+``frontmatter``, ``normalize``, ``spelling``, ``models`` and this one), so
+editing the parser or a rule can never serve a stale parse, without anyone
+remembering to bump a number. The path is *not* in the key: a file copied
+under a new name hits its copy's entry, and ``block_id``/``file`` are filled
+in from the path being analysed.
+
+**Entry.** ``<cache dir>/parse-v1/<2 hex>/<key>.json``: a header line
+``agent-analyzer-cache 1 <sha256 of the payload>`` then the payload, JSON
+(not pickle: loading an entry from a cache folder that came with a cloned
+repository must never run code). Body block texts are not stored: they are
+line spans of the decoded file, which is in hand anyway, so entries hold the
+normalised texts once instead of every section's text again.
+
+**Trust nothing.** An entry whose header, checksum, JSON or shape is wrong is
+counted as *rebuilt*, parsed afresh and rewritten; it is never used. Writes go
+to a temporary file in the entry's folder and are renamed into place, so a
+killed run leaves whole entries or none, and two runs writing the same entry
+at once each rename a complete file (the contents are equal). A cache folder
+that cannot be written makes the run go on uncached, with one warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.models import KIND_FIELD, AgentFile, Block
+
+FORMAT = 1
+_HEADER = b"agent-analyzer-cache"
+_SOURCES = ("parse.py", "frontmatter.py", "normalize.py", "spelling.py", "models.py", "cache.py")
+
+
+def code_version(sources: tuple[str, ...] = _SOURCES) -> str:
+    """Hash of the source of the modules that shape an entry (computed once per process)."""
+    if sources not in _CODE_VERSIONS:
+        digest = hashlib.sha256(f"format {FORMAT}".encode())
+        folder = Path(__file__).resolve().parent
+        for name in sources:
+            digest.update(name.encode())
+            digest.update((folder / name).read_bytes())
+        _CODE_VERSIONS[sources] = digest.hexdigest()[:16]
+    return _CODE_VERSIONS[sources]
+
+
+_CODE_VERSIONS: dict[tuple[str, ...], str] = {}
+
+
+@dataclass(frozen=True)
+class CacheOutcome:
+    """What a lookup did: ``hit``, ``miss`` (no entry) or ``rebuilt`` (entry present but invalid)."""
+
+    status: str
+    detail: str = ""
+
+
+def entry_key(content_sha256: str, rules: tuple[str, ...]) -> str:
+    """The cache key of one file's parse."""
+    material = f"{code_version()}\0{','.join(rules)}\0{content_sha256}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def entry_path(cache_dir: str, key: str) -> Path:
+    return Path(cache_dir) / f"parse-v{FORMAT}" / key[:2] / f"{key}.json"
+
+
+def load(cache_dir: str, key: str, *, path: str, text: str) -> tuple[AgentFile | None, CacheOutcome]:
+    """The cached parse of ``text`` (the decoded file) under report path ``path``, if valid."""
+    location = entry_path(cache_dir, key)
+    try:
+        raw = location.read_bytes()
+    except FileNotFoundError:
+        return None, CacheOutcome("miss")
+    except OSError as error:
+        return None, CacheOutcome("rebuilt", f"unreadable entry ({error.strerror or error})")
+    try:
+        return _decode(raw, path=path, text=text), CacheOutcome("hit")
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        return None, CacheOutcome("rebuilt", f"invalid entry ({error})")
+
+
+def store(cache_dir: str, key: str, agent_file: AgentFile) -> str:
+    """Write ``agent_file``'s entry atomically; returns "" or why it could not be written."""
+    return _write_entry(cache_dir, entry_path(cache_dir, key), _payload(agent_file))
+
+
+def _write_entry(cache_dir: str, location: Path, data: dict) -> str:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    header = b"%s %d %s\n" % (_HEADER, FORMAT, hashlib.sha256(payload).hexdigest().encode())
+    try:
+        location.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=location.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(header + payload)
+            os.replace(temp, location)
+        except BaseException:
+            _remove(temp)
+            raise
+    except OSError as error:
+        return f"cannot write the cache in {cache_dir} ({error.strerror or error})"
+    return ""
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _payload(agent_file: AgentFile) -> dict:
+    return {
+        "name": agent_file.name,
+        "bytes": agent_file.bytes,
+        "sha256": agent_file.sha256,
+        "fm_method": agent_file.fm_method,
+        "fields": [list(pair) for pair in agent_file.fields],
+        "warnings": list(agent_file.warnings),
+        "line_endings": agent_file.line_endings,
+        "blocks": [
+            [b.kind, b.heading_path, b.heading, b.level, b.start_line, b.end_line,
+             b.text if b.kind == KIND_FIELD else None, b.norm, b.fingerprint,
+             int(b.parent.rsplit("#", 1)[1]) if b.parent else 0]
+            for b in agent_file.blocks
+        ],
+    }
+
+
+def read_payload(raw: bytes) -> dict:
+    """The JSON payload of an entry's bytes; ValueError when the header or checksum is wrong."""
+    header, _, payload = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if len(parts) != 3 or parts[0] != _HEADER or parts[1] != str(FORMAT).encode():
+        raise ValueError("unknown header")
+    if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
+        raise ValueError("checksum mismatch (truncated or corrupt)")
+    data = json.loads(payload.decode("utf-8", "surrogatepass"))
+    if not isinstance(data, dict):
+        raise ValueError("payload is not an object")
+    return data
+
+
+def _decode(raw: bytes, *, path: str, text: str) -> AgentFile:
+    data = read_payload(raw)
+    lines = text.split("\n")
+    blocks = []
+    for ordinal, row in enumerate(data["blocks"], start=1):
+        kind, heading_path, heading, level, start, end, field_text, norm, fp, parent = row
+        body = field_text if kind == KIND_FIELD else "\n".join(lines[start - 1:end])
+        blocks.append(Block(
+            block_id=f"{path}#{ordinal}", file=path, ordinal=ordinal, kind=kind,
+            heading_path=heading_path, heading=heading, level=int(level), start_line=int(start),
+            end_line=int(end), text=body, norm=norm, fingerprint=fp,
+            parent=f"{path}#{parent}" if parent else "",
+        ))
+    return AgentFile(
+        path=path, name=data["name"], bytes=int(data["bytes"]), sha256=data["sha256"],
+        fm_method=data["fm_method"], fields=tuple((str(k), str(v)) for k, v in data["fields"]),
+        blocks=tuple(blocks), warnings=tuple(data["warnings"]), line_endings=data["line_endings"],
+    )
+
+
+class MatchMemo:
+    """Scored pairs of one match class, remembered by the exact set of texts scored.
+
+    Matching is a pure function of a class's distinct texts and the matching
+    settings, so when a rerun meets the same set (same fingerprints) the pairs
+    are read back instead of computed; any other set is computed afresh (never
+    patched: LSH candidates depend on the whole set, through its stop tokens,
+    so patching would not equal a fresh run). Only classes of at least
+    ``min_texts`` texts are remembered; smaller ones cost less to score than
+    to store. The newest ``keep`` entries are kept.
+    """
+
+    _SOURCES = ("match.py", "cache.py")
+
+    def __init__(self, cache_dir: str, settings_key: str, *, min_texts: int = 1000, keep: int = 24) -> None:
+        self.folder = Path(cache_dir) / f"match-v{FORMAT}"
+        self.cache_dir = cache_dir
+        self.settings_key = settings_key
+        self.min_texts = min_texts
+        self.keep = keep
+        self.hits = self.misses = self.rebuilt = 0
+        self.write_error = ""
+
+    def _location(self, match_class: str, fingerprints: list[str]) -> Path:
+        digest = hashlib.sha256(f"{code_version(self._SOURCES)}\0{self.settings_key}\0{match_class}\0".encode())
+        digest.update(",".join(fingerprints).encode())
+        return self.folder / f"{digest.hexdigest()}.json"
+
+    def get(self, match_class: str, fingerprints: list[str]) -> list[tuple[str, str, float]] | None:
+        """The remembered pairs (fingerprint a, fingerprint b, score), or None."""
+        if len(fingerprints) < self.min_texts:
+            return None
+        location = self._location(match_class, fingerprints)
+        try:
+            data = read_payload(location.read_bytes())
+            pairs = [(str(a), str(b), float(score)) for a, b, score in data["pairs"]]
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            self.rebuilt += 1
+            return None
+        self.hits += 1
+        return pairs
+
+    def put(self, match_class: str, fingerprints: list[str], pairs: list[tuple[str, str, float]]) -> None:
+        if len(fingerprints) < self.min_texts:
+            return
+        error = _write_entry(self.cache_dir, self._location(match_class, fingerprints), {"pairs": pairs})
+        self.write_error = self.write_error or error
+        if not error:
+            self._prune()
+
+    def _prune(self) -> None:
+        try:
+            entries = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for stale in entries[self.keep:]:
+                stale.unlink()
+        except OSError:
+            pass  # another run pruned first

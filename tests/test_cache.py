@@ -1,0 +1,209 @@
+"""The parse cache: same results with and without it, only changed files reparsed, nothing invalid trusted."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analyzer import cache
+from analyzer.models import AnalysisResult
+from analyzer.pipeline import analyze
+from analyzer.settings import Settings
+
+
+def _entries(cache_dir: Path) -> list[Path]:
+    return sorted(p for p in cache_dir.rglob("*.json") if not p.name.startswith(".tmp-"))
+
+
+def _same_analysis(a: AnalysisResult, b: AnalysisResult) -> None:
+    assert a.files == b.files
+    assert a.skipped == b.skipped
+    assert a.text_matches == b.text_matches
+    assert a.block_families == b.block_families
+    assert a.file_pairs == b.file_pairs
+    assert a.file_families == b.file_families
+    assert a.findings == b.findings
+    assert a.lineage == b.lineage
+
+
+@pytest.fixture
+def library(seeds_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "library"
+    shutil.copytree(seeds_dir, folder)
+    return folder
+
+
+def test_warm_run_loads_every_file_from_the_cache_with_equal_results(library, tmp_path):
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    uncached = analyze([library], settings=Settings())
+    cold = analyze([library], settings=settings)
+    warm = analyze([library], settings=settings)
+    assert (cold.cache.hits, cold.cache.misses) == (0, 5)
+    assert (warm.cache.hits, warm.cache.misses, warm.cache.rebuilt) == (5, 0, 0)
+    assert len(_entries(tmp_path / "cache")) == 5
+    _same_analysis(uncached, cold)
+    _same_analysis(uncached, warm)
+
+
+def test_only_the_changed_file_is_parsed_again(library, tmp_path):
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    analyze([library], settings=settings)
+    target = next(library.glob("002_*"))
+    target.write_text(target.read_text(encoding="utf-8") + "\n## Added later\n\nA new closing rule.\n", encoding="utf-8")
+    rerun = analyze([library], settings=settings)
+    assert (rerun.cache.hits, rerun.cache.misses) == (4, 1)
+    changed = next(f for f in rerun.files if f.path == target.name)
+    assert changed.blocks[-1].text == "A new closing rule."
+    _same_analysis(analyze([library], settings=Settings()), rerun)
+
+
+def test_a_copy_under_a_new_name_hits_and_gets_its_own_block_ids(library, tmp_path):
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    analyze([library], settings=settings)
+    source = next(library.glob("000_*"))
+    shutil.copy(source, library / "copied.md")
+    rerun = analyze([library], settings=settings)
+    assert (rerun.cache.hits, rerun.cache.misses) == (6, 0)
+    copy = next(f for f in rerun.files if f.path == "copied.md")
+    assert {b.file for b in copy.blocks} == {"copied.md"}
+    assert copy.blocks[0].block_id == "copied.md#1"
+    _same_analysis(analyze([library], settings=Settings()), rerun)
+
+
+def test_other_rules_do_not_reuse_an_entry(library, tmp_path):
+    base = Settings(cache_dir=str(tmp_path / "cache"))
+    analyze([library], settings=base)
+    no_spelling = base.replace(rules=tuple(r for r in base.rules if r != "spelling"))
+    rerun = analyze([library], settings=no_spelling)
+    assert (rerun.cache.hits, rerun.cache.misses) == (0, 5)
+    assert rerun.files == analyze([library], settings=no_spelling.replace(cache_dir="")).files
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip-payload-byte", "garbage", "empty", "valid-checksum-bad-shape"])
+def test_a_damaged_entry_is_rebuilt_never_trusted(library, tmp_path, damage):
+    cache_dir = tmp_path / "cache"
+    settings = Settings(cache_dir=str(cache_dir))
+    analyze([library], settings=settings)
+    entry = _entries(cache_dir)[0]
+    raw = entry.read_bytes()
+    header, _, payload = raw.partition(b"\n")
+    if damage == "truncate":
+        entry.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flip-payload-byte":
+        position = len(header) + 1 + len(payload) // 2
+        entry.write_bytes(raw[:position] + bytes([raw[position] ^ 0x20]) + raw[position + 1:])
+    elif damage == "garbage":
+        entry.write_bytes(os.urandom(200))
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    else:
+        data = json.loads(payload)
+        data["blocks"] = [["section", 1]]
+        forged = json.dumps(data).encode()
+        import hashlib
+
+        entry.write_bytes(b"agent-analyzer-cache 1 " + hashlib.sha256(forged).hexdigest().encode() + b"\n" + forged)
+    rerun = analyze([library], settings=settings)
+    assert (rerun.cache.hits, rerun.cache.rebuilt) == (4, 1)
+    _same_analysis(analyze([library], settings=Settings()), rerun)
+    assert entry.read_bytes() == raw  # rewritten whole
+
+
+def test_an_unwritable_cache_folder_leaves_the_run_uncached_but_complete(library, tmp_path):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    result = analyze([library], settings=Settings(cache_dir=str(blocker)))
+    assert result.cache.write_error.startswith(f"cannot write the cache in {blocker}")
+    _same_analysis(analyze([library], settings=Settings()), result)
+
+
+def test_an_interrupted_write_leaves_no_entry_and_no_temporary(library, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        analyze([library], settings=Settings(cache_dir=str(cache_dir), workers=1))
+    assert [p for p in cache_dir.rglob("*") if p.is_file()] == []
+
+
+def _cli(cache_dir: Path, library: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "analyzer", "analyze", str(library), "--out", str(out), "--quiet",
+            "--cache-dir", str(cache_dir), "--workers", "1"]
+
+
+def test_sigkill_at_random_points_leaves_only_whole_valid_entries(library, tmp_path):
+    cache_dir = tmp_path / "cache"
+    rng = random.Random(11)
+    for kill in range(6):
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        process = subprocess.Popen(_cli(cache_dir, library, tmp_path / f"out{kill}"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        for entry in _entries(cache_dir):
+            assert cache.read_payload(entry.read_bytes())["blocks"], f"{entry} is not a whole entry"
+    rerun = analyze([library], settings=Settings(cache_dir=str(cache_dir)))
+    assert rerun.cache.rebuilt == 0
+    _same_analysis(analyze([library], settings=Settings()), rerun)
+
+
+def test_two_runs_filling_one_cache_at_once_both_succeed(library, tmp_path):
+    cache_dir = tmp_path / "cache"
+    runs = [subprocess.Popen(_cli(cache_dir, library, tmp_path / f"out{i}"), stderr=subprocess.PIPE)
+            for i in range(2)]
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr
+    assert len(_entries(cache_dir)) == 5
+    rerun = analyze([library], settings=Settings(cache_dir=str(cache_dir)))
+    assert (rerun.cache.hits, rerun.cache.rebuilt) == (5, 0)
+    assert (tmp_path / "out0" / "files.csv").read_bytes() == (tmp_path / "out1" / "files.csv").read_bytes()
+
+
+def test_no_cache_option_writes_no_cache_and_default_folder_is_local(library, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "AGENT_ANALYZER_CACHE_DIR"}
+    command = [sys.executable, "-m", "analyzer", "analyze", str(library), "--out", "out", "--quiet"]
+    subprocess.run([*command, "--no-cache"], cwd=tmp_path, env=env, check=True)
+    assert not (tmp_path / ".agent-analyzer").exists()
+    subprocess.run(command, cwd=tmp_path, env=env, check=True)
+    assert len(_entries(tmp_path / ".agent-analyzer" / "cache")) == 5
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["metadata"]["cache"]["hits"], summary["metadata"]["cache"]["misses"]) == (0, 5)
+
+
+def test_rebuilt_entries_are_reported_on_stderr(library, tmp_path):
+    cache_dir = tmp_path / "cache"
+    subprocess.run(_cli(cache_dir, library, tmp_path / "out"), check=True)
+    _entries(cache_dir)[0].write_bytes(b"not an entry")
+    run = subprocess.run(_cli(cache_dir, library, tmp_path / "out"), capture_output=True, text=True)
+    assert run.returncode == 0
+    assert f"cache: 1 invalid entry in {cache_dir} ignored and rebuilt" in run.stderr
+
+
+@pytest.mark.integration
+def test_a_corpus_slice_gives_the_same_families_and_lineage_with_and_without_cache_at_any_worker_count(
+        shared_dir, tmp_path):
+    folder = tmp_path / "slice"
+    sources = sorted((shared_dir / "corpus-public").rglob("*.md"))
+    for source in sources[:: max(1, len(sources) // 260)][:260]:
+        target = folder / source.relative_to(shared_dir / "corpus-public")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    reference = analyze([folder], settings=Settings(workers=1))
+    assert len(reference.files) >= 250 and any(len(f.members) > 1 for f in reference.file_families)
+    cached = Settings(cache_dir=str(tmp_path / "cache"))
+    for workers in (2, 1, 3):
+        _same_analysis(reference, analyze([folder], settings=cached.replace(workers=workers)))
