@@ -14,6 +14,18 @@
   rapidfuzz's ``token_sort_ratio`` on the normalised text, which tolerates
   reordered sentences but not added material. When a section restates both
   a section and that section's subsections, only the outermost pair is kept.
+* ``stale-copy``: inside one file family, a block family (near-copies of one
+  unit: paragraph, list item, code...; front-matter fields and units shorter
+  than ``STALE_MIN_CHARS`` are left out) held by at least three of the
+  family's files, whose copies split into a majority version (one normalised
+  text held by more than half of those files) and the rest. Each file's
+  version is the set of fingerprints of its copies. The finding names the
+  agreeing and the differing files and the block's heading path. It does not
+  say which side is stale: the minority may be the newer edit, and findings
+  are computed before lineage. Ordered by file family (largest first), then
+  by the block's place in the first agreeing file; at most
+  ``STALE_PER_FAMILY`` per family (the last one then counts the rest) and
+  ``STALE_MAX`` in all.
 * ``most-copied-block``: the block families found in the most files.
 """
 
@@ -25,11 +37,15 @@ from collections import defaultdict
 from rapidfuzz import fuzz
 
 from analyzer.group import BlockGrouping
-from analyzer.models import CONTAINER_KINDS, AgentFile, Block, FileFamily, Finding
+from analyzer.models import CONTAINER_KINDS, KIND_FIELD, AgentFile, Block, FileFamily, Finding
 
 _WORD = re.compile(r"\w{3,}")
 RESTATEMENT_SCORE = 0.8
 _RESTATEMENT_MIN_WORDS = 12
+STALE_MIN_COPIES = 3  # files of one family holding the block; with two there is no majority
+STALE_MIN_CHARS = 24  # shorter units (a word, a bullet label) are left out, as in scan's stale-copy
+STALE_PER_FAMILY = 10
+STALE_MAX = 500
 
 
 def find_findings(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...],
@@ -38,6 +54,7 @@ def find_findings(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...]
         _duplicates(files)
         + _name_findings(files, families)
         + _restatements(files)
+        + stale_copies(files, families, grouping)
         + _most_copied(files, grouping, top_blocks)
     )
     return tuple(findings)
@@ -151,6 +168,87 @@ def _ancestors(agent_file: AgentFile) -> dict[str, set[str]]:
             current = parent_of.get(current, "")
         result[block_id] = chain
     return result
+
+
+def stale_copies(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...],
+                 grouping: BlockGrouping) -> list[Finding]:
+    """``stale-copy`` findings: units whose copies in one file family split into a majority and the rest."""
+    blocks = {b.block_id: b for f in files for b in f.blocks}
+    family_of = {path: family.family_id for family in families for path in family.members}
+    by_file_family: dict[str, list[list[Block]]] = defaultdict(list)
+    for block_family in grouping.families:
+        members = [blocks[m] for m in block_family.members]
+        if members[0].kind == KIND_FIELD or not members[0].is_unit:
+            continue
+        inside: dict[str, list[Block]] = defaultdict(list)
+        for block in members:
+            inside[family_of[block.file]].append(block)
+        for file_family, copies in inside.items():
+            if len({b.file for b in copies}) >= STALE_MIN_COPIES and max(b.chars for b in copies) >= STALE_MIN_CHARS:
+                by_file_family[file_family].append(copies)
+    findings: list[Finding] = []
+    for family in families:
+        split = [s for s in (_majority_split(copies) for copies in by_file_family.get(family.family_id, ())) if s]
+        split.sort(key=lambda s: (s[0][0].file, s[0][0].start_line, s[0][0].block_id))
+        findings += [_stale_finding(family.family_id, agree, differ) for agree, differ in split[:STALE_PER_FAMILY]]
+        if len(split) > STALE_PER_FAMILY:
+            findings[-1] = _stale_rest(family.family_id, split[STALE_PER_FAMILY - 1:])
+    return findings[:STALE_MAX]
+
+
+def _majority_split(copies: list[Block]) -> tuple[list[Block], list[Block]] | None:
+    """(one block per agreeing file, one per differing file) when one text is in more than half the files.
+
+    A file agrees when any of its copies has the majority text (a file that
+    restates the block elsewhere in a variant wording still holds it).
+    """
+    by_file: dict[str, list[Block]] = defaultdict(list)
+    for block in sorted(copies, key=lambda b: (b.file, b.start_line, b.block_id)):
+        by_file[block.file].append(block)
+    holders: dict[str, set[str]] = defaultdict(set)
+    for path, held in by_file.items():
+        for block in held:
+            holders[block.fingerprint].add(path)
+    majority, agreeing = min(holders.items(), key=lambda item: (-len(item[1]), item[0]))
+    if 2 * len(agreeing) <= len(by_file) or len(agreeing) == len(by_file):
+        return None
+    agree = [next(b for b in by_file[path] if b.fingerprint == majority) for path in sorted(agreeing)]
+    differ = [by_file[path][0] for path in sorted(by_file) if path not in agreeing]
+    return agree, differ
+
+
+def _stale_finding(family_id: str, agree: list[Block], differ: list[Block]) -> Finding:
+    heading = agree[0].heading_path or "(top of file)"
+    text = " ".join(agree[0].text.split())
+    preview = text if len(text) <= 60 else text[:57] + "..."
+    copies = len(agree) + len(differ)
+    return Finding(
+        "stale-copy",
+        f"{family_id} '{heading}': {len(agree)} of {copies} copies agree; these differ: {_listed(differ)} "
+        f"(agreeing: {_listed(agree)}). Majority text: {preview}",
+        tuple(sorted(b.file for b in agree + differ)),
+        (("family", family_id), ("heading_path", agree[0].heading_path),
+         ("agree", " ; ".join(f"{b.file}:{b.start_line}" for b in agree)),
+         ("differ", " ; ".join(f"{b.file}:{b.start_line}" for b in differ))),
+    )
+
+
+def _stale_rest(family_id: str, rest: list[tuple[list[Block], list[Block]]]) -> Finding:
+    paths = sorted({b.file for agree, differ in rest for b in agree + differ})
+    differing = sorted({b.file for _, differ in rest for b in differ})
+    return Finding(
+        "stale-copy",
+        f"{family_id}: {len(rest)} more units where most copies agree and some differ "
+        f"(differing files: {', '.join(differing[:5])}{' …' if len(differing) > 5 else ''}); "
+        f"see families/{family_id}/consensus.md",
+        tuple(paths),
+        (("family", family_id), ("units", str(len(rest))), ("differ", " ; ".join(differing))),
+    )
+
+
+def _listed(blocks: list[Block], shown: int = 3) -> str:
+    names = [f"{b.file}:{b.start_line}" for b in blocks[:shown]]
+    return ", ".join(names) + (f" and {len(blocks) - shown} more" if len(blocks) > shown else "")
 
 
 def _most_copied(files: tuple[AgentFile, ...], grouping: BlockGrouping, top: int) -> list[Finding]:

@@ -156,3 +156,88 @@ def test_renamed_copy_reports_the_minority_name(write_corpus, run_analysis):
 def test_file_without_restated_sections_has_no_restatement(write_corpus, run_analysis):
     result = run_analysis(write_corpus({"a.md": AGENT}))
     assert findings_of(result, "internal-restatement") == []
+
+
+# ------------------------------------------------------------------ stale-copy
+
+CHANGELOG_ITEM = "- Write the changelog entry from the merged pull requests since the last tag."
+CHANGELOG_EDITED = "- Write the changelog entry from the merged pull requests and issues since the last tag."
+
+
+def test_stale_copy_names_the_copy_that_differs_from_the_majority(write_corpus, run_analysis):
+    edited = AGENT.replace(CHANGELOG_ITEM, CHANGELOG_EDITED)
+    result = run_analysis(write_corpus({"a.md": AGENT, "b.md": AGENT, "team/c.md": AGENT, "d.md": edited}))
+    assert len(set(family_of(result).values())) == 1
+    (finding,) = findings_of(result, "stale-copy")
+    details = dict(finding.details)
+    assert details["heading_path"] == "Checklist"
+    assert details["differ"] == "d.md:13"
+    assert details["agree"] == "a.md:13 ; b.md:13 ; team/c.md:13"
+    assert finding.files == ("a.md", "b.md", "d.md", "team/c.md")
+    assert "3 of 4 copies agree" in finding.message and "these differ: d.md:13" in finding.message
+    assert "stale" not in finding.message  # the edit may be the newer one: no direction is claimed
+
+
+def test_an_even_split_has_no_majority_and_no_stale_copy(write_corpus, run_analysis):
+    edited = AGENT.replace(CHANGELOG_ITEM, CHANGELOG_EDITED)
+    result = run_analysis(write_corpus({"a.md": AGENT, "b.md": AGENT, "c.md": edited, "d.md": edited}))
+    assert findings_of(result, "stale-copy") == []
+
+
+def test_two_copies_are_too_few_to_have_a_majority(write_corpus, run_analysis):
+    result = run_analysis(write_corpus({"a.md": AGENT, "b.md": AGENT.replace(CHANGELOG_ITEM, CHANGELOG_EDITED)}))
+    assert findings_of(result, "stale-copy") == []
+
+
+def test_cosmetic_differences_do_not_make_a_stale_copy(write_corpus, run_analysis):
+    american = AGENT.replace("Prioritise", "Prioritize").replace("summarise", "summarize")
+    result = run_analysis(write_corpus({"a.md": AGENT, "b.md": AGENT, "c.md": american}))
+    assert findings_of(result, "stale-copy") == []
+
+
+def test_stale_copies_are_capped_per_family_and_the_last_counts_the_rest(write_corpus, run_analysis):
+    from analyzer.findings import STALE_PER_FAMILY
+
+    items = [
+        "- Confirm the database migrations ran cleanly on the staging cluster.",
+        "- Drain the message queue so no half-processed order survives the deploy.",
+        "- Warm the cache with yesterday's most requested product pages.",
+        "- Check that firewall rules still allow the payment provider's webhooks.",
+        "- Rotate any secret that was shared in a chat channel this sprint.",
+        "- Take a fresh backup of customer uploads and verify one restore.",
+        "- Raise the log level for the checkout service during the first hour.",
+        "- Pin dashboards for latency, error rate and saturation on the big screen.",
+        "- Tell customer support which features change and where the notes are.",
+        "- Freeze merges to main until the smoke tests report green twice.",
+        "- Schedule the rollback window with the on-call engineer in writing.",
+        "- Update the public status page with the maintenance announcement.",
+        "- Archive the previous build artefacts in cold storage for ninety days.",
+    ]
+    base = "# Release steps\n\n" + "\n".join(items) + "\n"
+    edited = base
+    for item in items:
+        edited = edited.replace(item, item[:-1] + " today.")
+    result = run_analysis(write_corpus({"a.md": base, "b.md": base, "c.md": base, "d.md": edited}))
+    found = findings_of(result, "stale-copy")
+    assert len(found) == STALE_PER_FAMILY
+    assert all(dict(f.details)["differ"].startswith("d.md") for f in found)
+    rest = found[-1]
+    assert dict(rest.details)["units"] == str(len(items) - STALE_PER_FAMILY + 1)
+    assert "more units where most copies agree" in rest.message
+
+
+def test_stale_copy_findings_are_deterministic(write_corpus, run_analysis):
+    edited = AGENT.replace(CHANGELOG_ITEM, CHANGELOG_EDITED)
+    folder = write_corpus({"a.md": AGENT, "b.md": AGENT, "c.md": AGENT, "d.md": edited})
+    assert findings_of(run_analysis(folder), "stale-copy") == findings_of(run_analysis(folder), "stale-copy")
+
+
+def test_seed_004_is_the_odd_copy_out_in_most_shared_units(seeds_result):
+    # Read from the seeds: 004 fills in {{PROJECT_NAME}} in its opening paragraph and adds
+    # "(<500ms p95)" to 'Performant' in 'Output Standards'; 000, 001 and 002 keep the shorter texts.
+    found = findings_of(seeds_result, "stale-copy")
+    assert found
+    by_heading = {(dict(f.details)["heading_path"], dict(f.details)["differ"].split(":")[0]) for f in found}
+    assert ("Senior Backend Engineer", SEED_004) in by_heading
+    assert ("Output Standards", SEED_004) in by_heading
+    assert all(SEED_003 not in f.files for f in found)  # not in the family

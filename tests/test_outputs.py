@@ -293,3 +293,79 @@ def test_a_rerun_removes_family_outputs_of_families_that_no_longer_exist(seeds_d
     assert not stale.exists()
     assert (out / "families" / "F0098" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
     assert (out / "families" / "F0001" / "consensus.md").is_file()
+
+
+# ------------------------------------------------------------------ stale copies and lineage trees in the report
+
+
+def test_stale_copies_reach_summary_json_summary_md_and_the_html_findings(seeds_out):
+    summary = json.loads((seeds_out / "summary.json").read_text(encoding="utf-8"))
+    stale = [f for f in summary["findings"] if f["kind"] == "stale-copy"]
+    assert stale and summary["findings_by_kind"]["stale-copy"] == len(stale)
+    assert all(f["details"]["agree"] and f["details"]["differ"] for f in stale)
+    markdown = (seeds_out / "summary.md").read_text(encoding="utf-8")
+    assert f"{len(stale)} `stale-copy`" in markdown and "- `stale-copy`: " in markdown
+    assert "- `renamed-copy`: " in markdown  # one busy kind does not crowd the others out of the top list
+    html = (seeds_out / "report.html").read_text(encoding="utf-8")
+    findings = html.split('<section id="findings"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="kind">stale-copy</span> <b>' in findings and "copies agree; these differ" in findings
+
+
+def test_report_html_has_one_lineage_anchor_and_the_tree_inside_the_family_card(seeds_out):
+    html = (seeds_out / "report.html").read_text(encoding="utf-8")
+    assert html.count('id="lineage"') == 1 and "<h2>Lineage</h2>" not in html
+    families = html.split('<section id="families">', 1)[1].split("</section>", 1)[0]
+    assert families.count('<svg class="tree"') == 1 and families.count('<g class="node') == 4
+    assert "svg.tree .undirected line { stroke-dasharray" in html  # the page's stylesheet dashes them
+
+
+def _chain(length: int, prefix: str = "f") -> dict:
+    """A tree: one root with ``length - 1`` children, the first child holding a grandchild."""
+    def node(file, relation, children=()):
+        return {"file": file, "relation": relation, "confidence": 0.5, "evidence": "shares 90% of units",
+                "main_change": "+Extra section" if relation != "root" else "", "children": list(children)}
+    children = [node(f"{prefix}{n:02d}.md", "derived" if n % 2 else "undirected") for n in range(2, length)]
+    return {"family": "F0009", "size": length,
+            "roots": [node(f"{prefix}00.md", "root", [node(f"{prefix}01.md", "derived")] + children)]}
+
+
+def test_tree_svg_is_well_formed_deterministic_and_draws_every_edge():
+    import xml.etree.ElementTree as ElementTree
+
+    from analyzer.report.lineage_svg import tree_svg
+
+    svg = tree_svg(_chain(5), central="f01.md")
+    assert svg == tree_svg(_chain(5), central="f01.md")
+    root = ElementTree.fromstring(str(svg))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}g[@class='node']")) + len(root.findall(f"{ns}g[@class='node root']")) == 5
+    edges = root.findall(f"{ns}g[@class='edge']") + root.findall(f"{ns}g[@class='edge undirected']")
+    assert len(edges) == 4
+    assert len(root.findall(f"{ns}g[@class='edge undirected']/{ns}line")) == 2  # dashed by the page's CSS
+    assert not root.findall(f"{ns}g[@class='edge undirected']/{ns}polygon")  # no arrowhead: direction unknown
+    assert len(root.findall(f"{ns}g[@class='edge']/{ns}polygon")) == 2  # parent -> child arrows
+    assert any(text.text == "★ f01.md" for text in root.iter(f"{ns}text"))
+
+
+def test_tree_svg_escapes_file_names_and_evidence():
+    import xml.etree.ElementTree as ElementTree
+
+    from analyzer.report.lineage_svg import tree_svg
+
+    tree = _chain(3, prefix='<script>alert(1)</script>"onload=x &')
+    tree["roots"][0]["children"][0]["evidence"] = "<img src=x onerror=alert(2)>"
+    svg = str(tree_svg(tree))
+    assert "<script" not in svg and "<img" not in svg and 'onload=x &0' not in svg and '"onload' not in svg
+    root = ElementTree.fromstring(svg)  # escaped text parses back to exactly the names
+    titles = [title.text for title in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert any(t.startswith('<script>alert(1)</script>"onload=x &00.md') for t in titles)
+    assert any("<img src=x onerror=alert(2)>" in t for t in titles)
+
+
+def test_big_family_tree_is_capped_and_says_how_many_more():
+    from analyzer.report.lineage_svg import MAX_NODES, drawn_nodes, tree_svg
+
+    tree = _chain(MAX_NODES + 25)
+    svg = str(tree_svg(tree))
+    assert svg.count('<g class="node') == MAX_NODES == drawn_nodes(tree)
+    assert f"{MAX_NODES} of {MAX_NODES + 25} files drawn" in svg

@@ -178,6 +178,24 @@ def test_pair_table_sorts_by_a_column(seeds_page):
     assert values == sorted(values)
 
 
+def test_seeds_family_card_draws_its_lineage_tree_and_consensus(seeds_page):
+    card = seeds_page.page.locator("#family-list .family:visible").first
+    tree = card.locator("svg.tree")
+    assert tree.count() == 1 and tree.is_visible()
+    assert tree.locator("g.node").count() == 4  # the family of four, every member drawn once
+    assert tree.locator("g.edge").count() == 3
+    box = tree.bounding_box()
+    assert box["width"] > 200 and box["height"] > 100
+    names = tree.locator("g.node text").all_text_contents()
+    assert any("★" in name for name in names)  # the central member is marked as in the list
+    assert card.locator("details.consensus").count() == 1
+    assert card.locator("table.delta-table tbody tr").count() == 4
+    assert "Search and Research Capabilities" in card.locator("table.delta-table").inner_text()
+    assert seeds_page.page.locator("#lineage").count() == 1  # lineage lives in the cards, once
+    assert seeds_page.page.locator("section h2", has_text="Lineage").count() == 0
+    seeds_page.assert_clean()
+
+
 def test_search_box_filters_families_and_pairs(seeds_page):
     page = seeds_page.page
     member = page.locator("#family-list .family li").first.inner_text().strip()
@@ -204,13 +222,44 @@ def test_hostile_agent_text_renders_as_text_and_runs_nothing(browser, tmp_path):
     text = page.inner_text("body")
     assert "<script>alert(1)</script>" in text or "&lt;script&gt;" not in text  # shown as text, not markup
     assert page.evaluate("document.querySelectorAll('script').length") == 2  # only the page's own
-    assert page.evaluate("document.querySelectorAll('img:not([src^=\"data:\"]), svg, a, textarea').length") == 0
+    assert page.evaluate("document.querySelectorAll('img:not([src^=\"data:\"]), svg:not(.tree), a, textarea')"
+                         ".length") == 0
     opened.open_first_pair_diff()
     diff_text = page.inner_text("#diff")
     assert "clear, short explanation" in diff_text or "short" in diff_text
     page.wait_for_timeout(300)  # give any injected handler a chance to fire
     opened.assert_clean()
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    page.close()
+
+
+TREE_TAGS = {"svg", "g", "title", "rect", "text", "line", "polygon"}
+
+
+def test_hostile_file_names_in_the_lineage_tree_stay_text(browser, tmp_path):
+    # The folder "<script>alert(8)<" holding "script>.md" makes the path "<script>alert(8)</script>.md".
+    library = tmp_path / "library"
+    (library / "<script>alert(8)<").mkdir(parents=True)
+    (library / "<script>alert(8)<" / "script>.md").write_text(HOSTILE, encoding="utf-8")
+    (library / "<svg onload=alert(6)>.md").write_text(HOSTILE.replace("clear explanation", "clear, short explanation"),
+                                                      encoding="utf-8")
+    (library / "x\" onmouseover=\"alert(7).md").write_text(HOSTILE + "\nAlways cite the file and line.\n",
+                                                          encoding="utf-8")
+    opened = Opened(browser, _report([library], tmp_path / "out"))
+    page = opened.page
+    tree = page.locator("#family-list .family svg.tree")
+    assert tree.count() == 1
+    tags = set(page.evaluate("Array.from(document.querySelectorAll('svg.tree, svg.tree *'), n => n.localName)"))
+    assert tags <= TREE_TAGS
+    handlers = page.evaluate("Array.from(document.querySelectorAll('*')).flatMap(n => Array.from(n.attributes))"
+                             ".filter(a => a.name.startsWith('on')).map(a => a.name)")
+    assert handlers == []
+    titles = " ".join(page.locator("svg.tree title").all_text_contents())
+    assert "<script>alert(8)</script>.md" in titles and "<svg onload=alert(6)>.md" in titles
+    assert page.evaluate("document.querySelectorAll('script').length") == 2
+    tree.hover()
+    page.wait_for_timeout(300)
+    opened.assert_clean()
     page.close()
 
 

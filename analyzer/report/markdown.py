@@ -1,7 +1,8 @@
 """``summary.md``: a short Markdown summary of a report, fit for a pull-request comment.
 
-It reads only the report model: headline numbers, the top findings (most
-files first, at most ``TOP_FINDINGS``), and a table of the largest file
+It reads only the report model: headline numbers, the count of findings of
+each kind, the top findings (most files first, at most ``TOP_FINDINGS`` and
+at most ``TOP_PER_KIND`` of one kind), and a table of the largest file
 families. It holds no links and no HTML; every cell taken from an agent
 file is flattened to one line, cut short, and has the characters that
 Markdown tables and inline markup use (``|``, backticks, ``<``, ``*``, ``_``,
@@ -12,10 +13,12 @@ the table or smuggle markup into the comment.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from analyzer.report.model import Report
 
 TOP_FINDINGS = 10
+TOP_PER_KIND = 3
 TOP_FAMILIES = 10
 CELL_CHARS = 80
 _MARKUP = re.compile(r"([\\|`<>*_\[\]#!])")
@@ -40,10 +43,14 @@ def summary_markdown(report: Report) -> str:
     findings.sort(key=lambda f: (-len(f["files"]), f["kind"], f["message"]))
     if not findings:
         lines.append("No findings.")
-    for finding in findings[:TOP_FINDINGS]:
+    else:
+        by_kind = Counter(f["kind"] for f in findings)
+        lines += [", ".join(f"{count} `{kind}`" for kind, count in sorted(by_kind.items())), ""]
+    top = _top_findings(findings)
+    for finding in top:
         lines.append(f"- `{finding['kind']}`: {_cell(finding['message'])} ({len(finding['files'])} files)")
-    if len(findings) > TOP_FINDINGS:
-        lines.append(f"- … and {len(findings) - TOP_FINDINGS} more (see report.html)")
+    if len(findings) > len(top):
+        lines.append(f"- … and {len(findings) - len(top)} more (see report.html and summary.json)")
     lines += ["", "### Largest file families", ""]
     multi = [f for f in report.families if f["size"] >= 2]
     if not multi:
@@ -57,6 +64,19 @@ def summary_markdown(report: Report) -> str:
         if len(multi) > TOP_FAMILIES:
             lines += ["", f"{len(multi) - TOP_FAMILIES} more families in report.html and files.csv."]
     return "\n".join(lines) + "\n"
+
+
+def _top_findings(findings: list[dict]) -> list[dict]:
+    """The first ``TOP_FINDINGS``, at most ``TOP_PER_KIND`` of a kind, so one busy kind cannot fill the list."""
+    shown: list[dict] = []
+    per_kind: Counter[str] = Counter()
+    for finding in findings:
+        if per_kind[finding["kind"]] < TOP_PER_KIND:
+            per_kind[finding["kind"]] += 1
+            shown.append(finding)
+        if len(shown) == TOP_FINDINGS:
+            break
+    return shown
 
 
 def _cell(text: str) -> str:

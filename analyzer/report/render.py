@@ -47,11 +47,14 @@ from analyzer.report.model import (
 from analyzer.report import html_data
 from analyzer.report.lineage_out import LINEAGE_COLUMNS, consensus_markdown, lineage_json, lineage_markdown
 from analyzer.report.lineage_plot import lineage_png
+from analyzer.report.lineage_svg import drawn_nodes, tree_svg
 from analyzer.report.markdown import summary_markdown
 from analyzer.report.plots import cluster_order, dendrogram_png, families_png, heatmap_png
 
 HTML_PAIR_ROWS = html_data.MAX_EMBEDDED_PAIRS  # the most similar pairs embedded in report.html
 HTML_LIST_ROWS = 200  # findings, skipped files, warnings, most-copied blocks listed in full before "N more"
+HTML_CONSENSUS_CARDS = 50  # family cards (largest first) that embed their consensus text and member deltas
+HTML_DELTA_ROWS = 25  # members listed in a card's adds/drops/changes table before "N more"
 LOCK_NAME = ".agent-analyzer.lock"
 
 
@@ -202,6 +205,8 @@ def render_html(report: Report, heatmap: bytes, *, heat_files: list[str] | None 
         "diffs": report.family_diffs.get("diffs", {}),
     }
     multi = [f for f in report.families if f["size"] > 1]
+    shown = multi[:html_data.MAX_DIFF_FAMILIES * 5]
+    family_pairs = report.family_diffs.get("families", {})
     most_copied = [f for f in report.findings if f["kind"] == "most-copied-block"]
     return template.render(
         summary=report.summary,
@@ -209,9 +214,10 @@ def render_html(report: Report, heatmap: bytes, *, heat_files: list[str] | None 
         findings=[f for f in report.findings if f["kind"] != "most-copied-block"],
         most_copied=most_copied[:HTML_LIST_ROWS],
         most_copied_count=len(most_copied),
-        families=multi[:html_data.MAX_DIFF_FAMILIES * 5],
+        families=shown,
         family_count=len(multi),
-        family_pairs=report.family_diffs.get("families", {}),
+        family_pairs=family_pairs,
+        family_lineage=family_lineage(report.lineage, shown, family_pairs),
         diff_caps=report.family_diffs,
         singletons=sum(1 for f in report.families if f["size"] == 1),
         pairs_shown=min(HTML_PAIR_ROWS, len(report.file_pairs)),
@@ -220,5 +226,22 @@ def render_html(report: Report, heatmap: bytes, *, heat_files: list[str] | None 
         list_rows=HTML_LIST_ROWS,
         heatmap=base64.b64encode(heatmap).decode("ascii") if heatmap else "",
         data_json=Markup(html_data.script_json(data)),
-        lineage=report.lineage,
+        delta_rows=HTML_DELTA_ROWS,
     )
+
+
+def family_lineage(lineage: dict, families: list[dict], family_pairs: dict) -> dict[str, dict]:
+    """Per family card: its tree as SVG (``lineage_svg``), nodes drawn, and (largest cards only) its consensus."""
+    trees = {tree["family"]: tree for tree in (lineage or {}).get("trees", [])}
+    consensus = {item["family"]: item for item in (lineage or {}).get("consensus", [])}
+    cards = {}
+    for index, family in enumerate(families):
+        tree = trees.get(family["family"])
+        central = family_pairs.get(family["family"], {}).get("central", "")
+        cards[family["family"]] = {
+            "svg": tree_svg(tree, central=central) if tree else "",
+            "drawn": drawn_nodes(tree) if tree else 0,
+            "consensus": consensus.get(family["family"]) if index < HTML_CONSENSUS_CARDS else None,
+            "has_consensus": family["family"] in consensus,
+        }
+    return cards
