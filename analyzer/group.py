@@ -102,7 +102,8 @@ def group_blocks(files: tuple[AgentFile, ...], matches: tuple[TextMatch, ...]) -
     for number, (keys, members) in enumerate(drafts, start=1):
         family_id = f"B{number:05d}"
         counts = {key[1]: len(by_text[key]) for key in keys}
-        representative = max(members, key=lambda b: (counts[b.fingerprint], -b.ordinal, _neg(b.block_id)))
+        # the most copied text, earliest in its file, then the smallest block id
+        representative = min(members, key=lambda b: (-counts[b.fingerprint], b.ordinal, b.block_id))
         families.append(BlockFamily(
             family_id=family_id,
             kind=Counter(b.kind for b in members).most_common(1)[0][0],
@@ -114,10 +115,6 @@ def group_blocks(files: tuple[AgentFile, ...], matches: tuple[TextMatch, ...]) -
         for block in members:
             family_of_block[block.block_id] = family_id
     return BlockGrouping(tuple(families), family_of_block, pair_scores)
-
-
-def _neg(text: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in text)
 
 
 def _mean_similarity(counts: dict[str, int], pair_scores: dict[tuple[str, str], float]) -> float:

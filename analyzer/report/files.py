@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")  # what mkstemp(prefix=".NAME.", suffix=".tmp") makes
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -79,6 +80,9 @@ def stale_temporaries(folder: Path) -> list[Path]:
 
 
 def safe_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet cannot run: text starting with = + - @ TAB or CR gets a ' (OWASP)."""
+    if type(value) is str:
+        return "'" + value if value[:1] in _FORMULA_CHARS and value else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -88,6 +92,7 @@ def safe_cell(value: object) -> object:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
+    """Rows as CSV text, every cell through ``safe_cell`` (a missing column is an empty cell)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([safe_cell(column) for column in columns])  # matrix headers are file paths
