@@ -13,21 +13,40 @@ direction on its own. We keep the spanning tree and change the rest:
    *maximum* spanning tree on word-level similarity of the normalised texts
    (Kruskal, ties broken by path so it is deterministic): versions of one
    file share most blocks, so block similarity ties, while the word-level
-   ratio still tells the next version from the one after it.
+   ratio still tells the next version from the one after it. Moving a
+   section costs nothing there (sections are compared in heading order).
 
-2. **Direction is decided once per family, not once per edge.** Each tree
+2. **Cosmetic edits still break ties.** Because normalisation hides them, a
+   spelling-converted or templated copy is as close to its original as to
+   the original's other descendants. A small share (``_SURFACE_WEIGHT``) of
+   the weight comes from the text as written (before normalisation, with its
+   line-ending style), so a descendant hangs from the copy whose surface it
+   shares instead of from whichever member sorts first.
+
+3. **Direction is decided once per family, not once per edge.** Each tree
    edge u–v carries a signed evidence score E(u→v) for "u is the parent of
    v": the containment asymmetry (a derived file usually keeps its parent and
    adds to it, so c(u in v) > c(v in u)), a weaker length term ("longer is
-   newer", right in about 80 % of real edges) and, with ``--git-dates``, the
-   first-commit dates. Choosing a root orients every edge of a tree, so we
-   pick the root that maximises the summed evidence of all edges oriented
-   away from it (computed for every candidate root in linear time by
-   re-rooting: moving the root across edge r→s changes the total by
-   −2·E(r→s)). A family-wide vote is far more robust than independent
-   per-edge decisions, which is where most per-edge methods lose accuracy.
+   newer", right in about 80 % of real edges), the asymmetric signals of
+   cosmetic edits (``lineage_signals``: placeholders introduced point
+   parent→child, the file with mixed spelling is the edited one) and, with
+   ``--git-dates``, the first-commit dates. Choosing a root orients every
+   edge of a tree, so we pick the root that maximises the summed evidence of
+   all edges oriented away from it (computed for every candidate root in
+   linear time by re-rooting: moving the root across edge r→s changes the
+   total by −2·E(r→s)); a tie (every edge cosmetic, say) goes to the
+   branching point of a star, else to an end of a chain. A
+   family-wide vote is far more robust than independent per-edge decisions,
+   which is where most per-edge methods lose accuracy.
 
-3. **Undecidable direction is reported, not guessed.** An edge whose own
+   What it cannot do: a child that dropped a section looks exactly like a
+   parent that later gained one (containment and length both point the
+   wrong way), so a leaf that dropped a section next to the original takes
+   the root. Which file was the original is then a matter of tree shape, and
+   shape priors (centrality, rumour centrality, hub degree) help stars but
+   hurt chains, which real version histories are (benchmarks/lineage_*.py).
+
+4. **Undecidable direction is reported, not guessed.** An edge whose own
    evidence is weak *and* whose orientation is not forced by a confident
    family vote is ``undirected``; every edge gets a ``confidence`` in [0, 1].
 
@@ -39,20 +58,25 @@ placeholders introduced or filled in.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import groupby
 
 from rapidfuzz import fuzz
 
 from analyzer.group import UnionFind
+from analyzer.lineage_signals import FileSignals, file_signals, placeholder_signal, spelling_signal
 from analyzer.models import KIND_SECTION, AgentFile, FileFamily, FilePair
-from analyzer.normalize import PLACEHOLDER
-from analyzer.spelling import americanize
 
 RELATIONS = ("root", "derived", "undirected", "singleton")
 _UNDIRECTED_BELOW = 0.08  # |evidence| under this, with no confident family vote, is "undirected"
-_CODE_FENCE = re.compile(r"```.*?```", re.DOTALL)
+# E(parent → child) = containment asymmetry + length term + cosmetic signals (lineage_signals), weighted:
+_CONTAINMENT_WEIGHT = 1.0
+_LENGTH_WEIGHT = 0.25
+_PLACEHOLDER_WEIGHT = 0.3
+_SPELLING_WEIGHT = 0.5
+_SURFACE_WEIGHT = 0.02  # share of the tree weight from the text as written (a tie-break for cosmetic copies)
+_SHAPE_TIE_BREAK = 0.01  # tie-break between candidate roots by tree shape; see _root_prior
 
 
 @dataclass(frozen=True)
@@ -95,26 +119,51 @@ def _pair(pair_of: dict[tuple[str, str], FilePair], a: str, b: str) -> tuple[flo
 
 
 def word_sequence(agent_file: AgentFile) -> list[str]:
-    """The file's normalised unit text as a word sequence (front matter, then body, in order)."""
-    return " ".join(b.norm for b in agent_file.units).split()
+    """The file's normalised unit text as words, sections sorted by heading path (text in order inside each).
+
+    Sorting by the full heading path keeps every subsection under its parent
+    and makes moving a section around cost nothing here; the order of the
+    words inside a section still counts. ``surface_sequence`` still sees the move.
+    """
+    runs = [(path, [b.norm for b in blocks])
+            for path, blocks in groupby(agent_file.units, key=lambda b: b.heading_path)]
+    runs.sort(key=lambda run: run[0])
+    return " ".join(text for _, texts in runs for text in texts).split()
 
 
-def spanning_tree(members: tuple[str, ...], words: dict[str, list[str]]) -> list[tuple[str, str, float]]:
+def surface_sequence(agent_file: AgentFile) -> list[str]:
+    """The file as written: unit text and headings as words, before normalisation, plus its line-ending style."""
+    parts = [b.heading if b.kind == KIND_SECTION else b.text for b in agent_file.blocks
+             if b.is_unit or b.kind == KIND_SECTION]
+    return [f"<{agent_file.line_endings}>"] + " ".join(parts).split()
+
+
+def spanning_tree(members: tuple[str, ...], words: dict[str, list[str]],
+                  surface: dict[str, list[str]] | None = None) -> list[tuple[str, str, float]]:
     """Maximum spanning tree (Kruskal) on word-level similarity of the members' normalised texts.
 
     Block-level similarity decides *whether* files are related; between
     versions of one file it is too coarse (most blocks are identical, so many
     pairs tie near 1.0). The edge weight is the mean of two word-level Indel
     ratios (rapidfuzz on token sequences, bit-parallel, so cheap even for long
-    files): one on the words in order, which tells the next version from the
-    one after it, and one on the words sorted, which a reordering of sections
-    does not disturb. Measured on the real histories and on synthetic
-    families (benchmarks/lineage_*.py), the mean beats either alone.
+    files): one on the words in order (sections in heading order, see
+    ``word_sequence``), which tells the next version from the one after it,
+    and one on the words sorted, which edits inside a paragraph disturb less.
+    Measured on the real histories and on synthetic families
+    (benchmarks/lineage_*.py), the mean beats either alone. With ``surface``
+    (``surface_sequence`` per member), ``_SURFACE_WEIGHT`` times the ratio of
+    the texts as written is added, so cosmetic differences break ties.
     """
     ordered = {m: sorted(words[m]) for m in members}
+
+    def weight(a: str, b: str) -> float:
+        main = (fuzz.ratio(words[a], words[b]) + fuzz.ratio(ordered[a], ordered[b])) / 200.0
+        if surface is None or not _SURFACE_WEIGHT:
+            return main
+        return main + _SURFACE_WEIGHT * fuzz.ratio(surface[a], surface[b]) / 100.0
+
     candidates = sorted(
-        (((fuzz.ratio(words[a], words[b]) + fuzz.ratio(ordered[a], ordered[b])) / 200.0, a, b)
-         for i, a in enumerate(members) for b in members[i + 1:]),
+        ((weight(a, b), a, b) for i, a in enumerate(members) for b in members[i + 1:]),
         key=lambda item: (-item[0], item[1], item[2]),
     )
     sets = UnionFind()
@@ -127,17 +176,23 @@ def spanning_tree(members: tuple[str, ...], words: dict[str, list[str]]) -> list
 
 
 def edge_evidence(parent: AgentFile, child: AgentFile, pair: tuple[float, float, float],
-                  dates: dict[str, str]) -> float:
+                  dates: dict[str, str], signals: dict[str, FileSignals] | None = None) -> float:
     """Signed score for "parent → child" (positive: this direction is more likely).
 
-    pair = (similarity, containment of parent in child, containment of child in parent).
+    pair = (similarity, containment of parent in child, containment of child in parent);
+    signals: ``file_signals`` of both files when already computed.
     """
+    signals = signals or {}
+    parent_signals = signals.get(parent.path) or file_signals(parent)
+    child_signals = signals.get(child.path) or file_signals(child)
     _, parent_in_child, child_in_parent = pair
     containment = parent_in_child - child_in_parent
     size_parent = max(1, sum(b.chars for b in parent.units))
     size_child = max(1, sum(b.chars for b in child.units))
     length = max(-1.0, min(1.0, math.log(size_child / size_parent) * 2.0))
-    score = 1.0 * containment + 0.25 * length
+    score = _CONTAINMENT_WEIGHT * containment + _LENGTH_WEIGHT * length
+    score += _PLACEHOLDER_WEIGHT * placeholder_signal(parent_signals, child_signals)
+    score += _SPELLING_WEIGHT * spelling_signal(parent_signals, child_signals)
     date_parent, date_child = dates.get(parent.path), dates.get(child.path)
     if date_parent and date_child and date_parent != date_child:
         score += 1.0 if date_parent < date_child else -1.0
@@ -147,15 +202,19 @@ def edge_evidence(parent: AgentFile, child: AgentFile, pair: tuple[float, float,
 def _family_lineage(family: FileFamily, by_path: dict[str, AgentFile],
                     pair_of: dict[tuple[str, str], FilePair], dates: dict[str, str]) -> list[LineageEdge]:
     members = family.members
-    tree = spanning_tree(members, {m: word_sequence(by_path[m]) for m in members})
+    surface = {m: surface_sequence(by_path[m]) for m in members} if len(members) > 2 else None
+    tree = spanning_tree(members, {m: word_sequence(by_path[m]) for m in members}, surface)
+    signals = {m: file_signals(by_path[m]) for m in members}
     neighbours: dict[str, list[str]] = defaultdict(list)
     evidence: dict[tuple[str, str], float] = {}
     for a, b, _ in tree:
         neighbours[a].append(b)
         neighbours[b].append(a)
-        score = edge_evidence(by_path[a], by_path[b], _pair(pair_of, a, b), dates)
+        score = edge_evidence(by_path[a], by_path[b], _pair(pair_of, a, b), dates, signals)
         evidence[(a, b)], evidence[(b, a)] = score, -score
     totals = _root_totals(members, neighbours, evidence)
+    prior = _root_prior(members, neighbours)
+    totals = {m: totals[m] + _SHAPE_TIE_BREAK * prior[m] for m in members}
     ranked = sorted(members, key=lambda m: (-totals[m], m))
     root = ranked[0]
     margin = totals[root] - totals[ranked[1]] if len(ranked) > 1 else 0.0
@@ -167,7 +226,8 @@ def _family_lineage(family: FileFamily, by_path: dict[str, AgentFile],
         local = evidence[(parent, child)]
         confidence = _squash(0.5 * local + 0.5 * margin)
         relation = "derived" if max(local, margin) >= _UNDIRECTED_BELOW else "undirected"
-        words, details = describe_change(by_path[parent], by_path[child], _pair(pair_of, parent, child))
+        words, details = describe_change(by_path[parent], by_path[child], _pair(pair_of, parent, child),
+                                         signals)
         rows.append(LineageEdge(child, family.family_id, parent, relation, round(confidence, 4), words, details))
     return rows
 
@@ -190,6 +250,19 @@ def _root_totals(members: tuple[str, ...], neighbours: dict[str, list[str]],
     return totals
 
 
+def _root_prior(members: tuple[str, ...], neighbours: dict[str, list[str]]) -> dict[str, float]:
+    """Who should be the root when the evidence ties: a star's branching point, then an end, then a middle.
+
+    Only a tie-break (weight ``_SHAPE_TIE_BREAK``): each tree neighbour beyond
+    two counts 1 (forks hang from their original), an end of the tree 0.5
+    (versions form chains: a middle member as root would mean two lines of
+    edits made from it, with no evidence for either), a member with exactly
+    two neighbours 0.
+    """
+    return {m: float(max(0, len(neighbours[m]) - 2)) + (0.5 if len(neighbours[m]) == 1 else 0.0)
+            for m in members}
+
+
 def _orient(root: str, neighbours: dict[str, list[str]]) -> dict[str, str]:
     """child -> parent for the tree hung from ``root``."""
     parent_of: dict[str, str] = {}
@@ -209,9 +282,10 @@ def _squash(value: float) -> float:
     return 1.0 - math.exp(-3.0 * max(0.0, value))
 
 
-def describe_change(parent: AgentFile, child: AgentFile,
-                    pair: tuple[float, float, float]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """What the child changed relative to its parent, in words and as data."""
+def describe_change(parent: AgentFile, child: AgentFile, pair: tuple[float, float, float],
+                    signals: dict[str, FileSignals] | None = None) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What the child changed relative to its parent, in words and as data (signals: ``file_signals`` if known)."""
+    signals = signals or {}
     details: list[tuple[str, str]] = []
     added, removed, renamed = _section_changes(parent, child)
     if added:
@@ -225,10 +299,12 @@ def describe_change(parent: AgentFile, child: AgentFile,
     fm = _field_changes(parent, child)
     if fm:
         details.append(("front_matter", "; ".join(fm)))
-    spelling = _spelling_direction(parent, child)
+    parent_signals = signals.get(parent.path) or file_signals(parent)
+    child_signals = signals.get(child.path) or file_signals(child)
+    spelling = _spelling_direction(parent_signals, child_signals)
     if spelling:
         details.append(("spelling", spelling))
-    slots = _placeholder_change(parent, child)
+    slots = _placeholder_change(parent_signals, child_signals)
     if slots:
         details.append(("placeholders", slots))
     similarity, parent_in_child, child_in_parent = pair
@@ -331,13 +407,8 @@ def _field_changes(parent: AgentFile, child: AgentFile) -> list[str]:
     return changes
 
 
-def _british_words(agent_file: AgentFile) -> Counter:
-    text = _CODE_FENCE.sub("", "\n".join(b.text for b in agent_file.units))
-    return Counter({c.british: c.count for c in americanize(text)[1]})
-
-
-def _spelling_direction(parent: AgentFile, child: AgentFile) -> str:
-    old, new = _british_words(parent), _british_words(child)
+def _spelling_direction(parent: FileSignals, child: FileSignals) -> str:
+    old, new = Counter(dict(parent.british_words)), Counter(dict(child.british_words))
     lost, gained = sum((old - new).values()), sum((new - old).values())
     if lost and lost > gained:
         return f"converted to American spelling ({lost} words)"
@@ -346,13 +417,8 @@ def _spelling_direction(parent: AgentFile, child: AgentFile) -> str:
     return ""
 
 
-def _placeholder_change(parent: AgentFile, child: AgentFile) -> str:
-    def slots(agent_file: AgentFile) -> Counter:
-        return Counter(m.group(0) for b in agent_file.blocks if b.is_unit or b.kind == KIND_SECTION
-                       for m in PLACEHOLDER.finditer(b.heading if b.kind == KIND_SECTION else b.text))
-
-    old, new = slots(parent), slots(child)
-    introduced, filled = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+def _placeholder_change(parent: FileSignals, child: FileSignals) -> str:
+    introduced, filled = sorted(child.slots - parent.slots), sorted(parent.slots - child.slots)
     parts = []
     if introduced:
         parts.append("introduced " + ", ".join(introduced[:6]))

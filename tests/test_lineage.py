@@ -127,6 +127,111 @@ def test_every_file_has_exactly_one_lineage_row(chain_result):
     assert dict(chain_result.timings).get("lineage") is not None
 
 
+# --- direction signals beyond containment ------------------------------------------------------------------
+
+PROSE = ("Organize the {kind} review so every finding is prioritized, then summarize the behavior you "
+         "observed and optimize the slowest path; recognize the color of each alert and analyze it.")
+
+
+def prose_section(title: str, kind: str, replace: dict[str, str] | None = None) -> str:
+    text = PROSE.format(kind=kind)
+    for old, new in (replace or {}).items():
+        text = text.replace(old, new)
+    return f"## {title}\n\n{text}\n"
+
+
+def spelled(replace: dict[str, str] | None = None) -> str:
+    kinds = ("service", "schema", "release", "incident")
+    return agent("speller", [prose_section(f"Part {n}", kind, replace) for n, kind in enumerate(kinds)])
+
+
+def test_file_that_introduces_placeholders_is_the_child(write_corpus, run_analysis):
+    """Templating turns a concrete value into a slot: the file with the slot derives from the concrete one.
+
+    The concrete value is longer than the slot, so length alone would point the other way.
+    """
+    concrete = BASE[:3] + ["## Stack\n\nThe service runs on PostgreSQL 16 with the TimescaleDB extension and "
+                           "every migration is reviewed before it ships to production.\n"]
+    template = BASE[:3] + ["## Stack\n\nThe service runs on {{DATABASE}} and "
+                           "every migration is reviewed before it ships to production.\n"]
+    folder = write_corpus({"z_concrete.md": agent("stack", concrete), "a_template.md": agent("stack", template)})
+    lineage = lineage_of(run_analysis(folder))
+    assert lineage["z_concrete.md"] == ("", "root")
+    assert lineage["a_template.md"][0] == "z_concrete.md"
+
+
+@pytest.mark.parametrize("first, converted", [
+    ({}, {"Organize": "Organise", "prioritized": "prioritised", "summarize": "summarise"}),
+    ({"Organize": "Organise", "prioritized": "prioritised", "summarize": "summarise", "optimize": "optimise",
+      "recognize": "recognise", "analyze": "analyse"}, {"Organise": "Organize", "prioritised": "prioritized"}),
+], ids=["american-to-partly-british", "british-to-partly-american"])
+def test_file_with_mixed_spelling_is_the_edited_one(write_corpus, run_analysis, first, converted):
+    """A conversion that stops half way leaves mixed spelling; whichever way it went, that file is the child."""
+    original = spelled(first)
+    edited = original
+    for old, new in converted.items():
+        edited = edited.replace(old, new)
+    folder = write_corpus({"z_original.md": original, "a_edited.md": edited})
+    lineage = lineage_of(run_analysis(folder))
+    assert lineage["z_original.md"] == ("", "root")
+    assert lineage["a_edited.md"][0] == "z_original.md"
+
+
+def test_star_of_equal_edits_is_rooted_at_its_hub(write_corpus, run_analysis):
+    """Each fork swaps one word for another of the same length: no edge says which way, the branching point wins."""
+    files = {"z_hub.md": agent("hub", BASE)}
+    for number in range(3):
+        sections = list(BASE)
+        words = sections[number].split(" ")
+        at = next(i for i, word in enumerate(words) if i > 3 and len(word) == 5 and word.isalpha())
+        words[at] = next(w for w in ("proxy", "quota", "stage", "audit") if w != words[at])
+        sections[number] = " ".join(words)
+        files[f"fork{number}.md"] = agent("hub", sections)
+    lineage = lineage_of(run_analysis(write_corpus(files)))
+    assert lineage["z_hub.md"] == ("", "root")
+    assert all(lineage[f"fork{n}.md"][0] == "z_hub.md" for n in range(3))
+
+
+def test_chain_whose_first_edit_is_undecidable_is_rooted_at_its_end(write_corpus, run_analysis):
+    """first -> second swaps one word for one of the same length (no direction), second -> third adds a section.
+
+    The first two tie as root; the end of the chain is preferred over its middle.
+    """
+    words = BASE[0].split(" ")
+    at = next(i for i, word in enumerate(words) if i > 3 and len(word) == 5 and word.isalpha())
+    words[at] = "quota" if words[at] != "quota" else "proxy"
+    second = [" ".join(words)] + BASE[1:]
+    folder = write_corpus({"z_first.md": agent("line", BASE), "m_second.md": agent("line", second),
+                           "a_third.md": agent("line", second + [section("Added", 57)])})
+    lineage = lineage_of(run_analysis(folder))
+    assert lineage["z_first.md"] == ("", "root")
+    assert lineage["m_second.md"][0] == "z_first.md"
+    assert lineage["a_third.md"][0] == "m_second.md"
+
+
+def test_cosmetic_copy_keeps_its_own_descendants(write_corpus, run_analysis):
+    """A spelling-converted copy normalises to its original; its descendant, also British, hangs from the copy."""
+    british = {"Organize": "Organise", "prioritized": "prioritised", "summarize": "summarise",
+               "optimize": "optimise", "recognize": "recognise", "analyze": "analyse",
+               "behavior": "behaviour", "color": "colour"}
+    copy = spelled(british)
+    grown = copy + "\n" + prose_section("Part 9", "billing", british)
+    folder = write_corpus({"a_original.md": spelled(), "m_copy.md": copy, "z_grown.md": grown})
+    parents = {child: parent for child, (parent, _) in lineage_of(run_analysis(folder)).items() if parent}
+    edges = {frozenset(edge) for edge in parents.items()}
+    assert frozenset(("m_copy.md", "z_grown.md")) in edges
+    assert frozenset(("a_original.md", "z_grown.md")) not in edges
+
+
+def test_word_sequence_ignores_section_order(write_corpus, run_analysis):
+    """Moving a section costs nothing in the tree weight; the words inside a section keep their order."""
+    from analyzer.lineage import word_sequence
+
+    folder = write_corpus({"a.md": agent("moved", BASE), "b.md": agent("moved", [BASE[2], BASE[0], BASE[3], BASE[1]])})
+    files = {f.path: f for f in run_analysis(folder).files}
+    assert word_sequence(files["a.md"]) == word_sequence(files["b.md"])
+
+
 # --- lineage.csv / json / md / png contract -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
