@@ -235,3 +235,64 @@ class MatchMemo:
                 stale.unlink()
         except OSError:
             pass  # another run pruned first
+
+
+class ClassificationMemo:
+    """Change classifications of text pairs (``analyzer.classify``), remembered by the pair's texts.
+
+    One entry per rule set and classifier code version holds the pairs the
+    last run classified (``save`` writes only those, so it never outgrows the
+    library). Values are plain JSON; a damaged entry is ignored and rewritten.
+    """
+
+    _SOURCES = ("classify.py", "spelling.py", "normalize.py", "cache.py")
+
+    def __init__(self, cache_dir: str, rules: tuple[str, ...]) -> None:
+        self.cache_dir = cache_dir
+        name = hashlib.sha256(f"{code_version(self._SOURCES)}\0{','.join(rules)}".encode()).hexdigest()
+        self.location = Path(cache_dir) / f"classify-v{FORMAT}" / f"{name}.json"
+        try:
+            self.known: dict[str, list] = read_payload(self.location.read_bytes())["pairs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.known = {}
+        self.used: dict[str, list] = {}
+        self.hits = 0
+
+    def get(self, key: str):  # -> Classification | None
+        row = self.known.get(key)
+        if row is None:
+            return None
+        try:
+            value = _classification_from(row)
+        except (ValueError, TypeError, IndexError):
+            return None
+        self.used[key] = row
+        self.hits += 1
+        return value
+
+    def put(self, key: str, classification) -> None:
+        self.used[key] = _classification_row(classification)
+
+    def save(self) -> str:
+        if self.used == self.known:
+            return ""
+        return _write_entry(self.cache_dir, self.location, {"pairs": dict(sorted(self.used.items()))})
+
+
+def _classification_row(c) -> list:
+    return [list(c.classes), c.similarity, [[p.british, p.american, p.count, p.british_in] for p in c.spelling],
+            [[f.slot, f.value, f.slot_in] for f in c.placeholders], [[e.removed, e.added] for e in c.edits],
+            [[s.kind, s.a, s.b] for s in c.segments]]
+
+
+def _classification_from(row: list):
+    from analyzer.classify import Classification, Segment, SlotFill, SpellingPair, WordEdit
+
+    classes, similarity, spelling, placeholders, edits, segments = row
+    return Classification(
+        classes=tuple(str(c) for c in classes), similarity=float(similarity),
+        spelling=tuple(SpellingPair(str(a), str(b), int(n), str(w)) for a, b, n, w in spelling),
+        placeholders=tuple(SlotFill(str(a), str(b), str(c)) for a, b, c in placeholders),
+        edits=tuple(WordEdit(str(a), str(b)) for a, b in edits),
+        segments=tuple(Segment(str(k), str(a), str(b)) for k, a, b in segments),
+    )

@@ -13,14 +13,17 @@ code. Exit codes:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from analyzer import __version__
 from analyzer.discover import DiscoveryError
 from analyzer.models import AnalysisResult
 from analyzer.normalize import RULES
@@ -137,6 +140,7 @@ def analyze(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the parse cache.")] = False,
 ) -> None:
     """Analyze agent files and write reports (CSV, JSON, HTML, PNG) into --out."""
+    from analyzer import uptodate
     from analyzer.pipeline import analyze as run_analysis
     from analyzer.report.model import build_report
     from analyzer.report.render import write_reports
@@ -148,18 +152,39 @@ def analyze(
         matrix_max_files=matrix_max_files, follow_symlinks=follow_symlinks, workers=workers,
     )
     settings = settings.replace(cache_dir=cache_folder(cache_dir, no_cache, settings.cache_dir))
+    started = time.perf_counter()
+    reusable = bool(settings.cache_dir) and not git_dates
+    key = uptodate.input_key(targets, settings) if reusable else ""
+    if key:
+        metadata = {"tool": "agent-analyzer", "version": __version__, "generated_at": _now(),
+                    "timings_seconds": {"up-to-date check": round(time.perf_counter() - started, 4)}, "cache": None}
+        reused = uptodate.reuse(settings.cache_dir, out, key, metadata)
+        if reused is not None:
+            summary, code, count = reused
+            _print_skipped_rows(summary.get("skipped", []))
+            if not quiet:
+                _print_summary(summary, out, count, reused=True)
+            if open_report:
+                open_in_browser(out / "report.html")
+            raise typer.Exit(code)
     with _ProgressBar(not quiet) as progress:
         result = run_analysis(targets, settings=settings, progress=progress, git_dates=git_dates)
-    generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    report = build_report(result, settings=settings, generated_at=generated_at)
+    report = build_report(result, settings=settings, generated_at=_now())
     written = write_reports(report, out)
+    code = exit_code_for(result)
+    if key and uptodate.input_key(targets, settings) == key:  # nothing changed while we ran
+        uptodate.remember(settings.cache_dir, out, key, written, code)
     _print_skipped(result)
     _print_cache_problems(result)
     if not quiet:
-        _print_summary(result, report.summary, out, len(written))
+        _print_summary(report.summary, out, len(written))
     if open_report:
         open_in_browser(out / "report.html")
-    raise typer.Exit(exit_code_for(result))
+    raise typer.Exit(code)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def open_in_browser(page: Path) -> bool:
@@ -200,12 +225,16 @@ def exit_code_for(result: AnalysisResult) -> int:
 
 
 def _print_skipped(result: AnalysisResult) -> None:
-    for skipped in result.skipped:
-        if skipped.severity == "error":
-            _echo_err(f"skipped: {skipped.path}: {skipped.reason}")
+    _print_skipped_rows([dataclasses.asdict(s) for s in result.skipped])
 
 
-def _print_summary(result: AnalysisResult, summary: dict, out: Path, written: int) -> None:
+def _print_skipped_rows(rows: list[dict]) -> None:
+    for row in rows:
+        if row.get("severity") == "error":
+            _echo_err(f"skipped: {row['path']}: {row['reason']}")
+
+
+def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = False) -> None:
     counts = summary["counts"]
     typer.echo(
         f"{counts['files']} files, {counts['blocks']} blocks, {counts['block_families']} block families, "
@@ -218,7 +247,11 @@ def _print_summary(result: AnalysisResult, summary: dict, out: Path, written: in
     errors = counts["skipped_errors"]
     if errors:
         typer.echo(f"{errors} file(s) could not be read; see summary.json 'skipped'")
-    typer.echo(f"wrote {written} files to {out}/")
+    if reused:
+        typer.echo(f"reports in {out}/ are up to date (same files, settings and version); "
+                   "refreshed summary.json metadata (--no-cache forces a full run)")
+    else:
+        typer.echo(f"wrote {written} files to {out}/")
 
 
 @app.command()

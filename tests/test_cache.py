@@ -21,7 +21,8 @@ from analyzer.settings import Settings
 
 
 def _entries(cache_dir: Path) -> list[Path]:
-    return sorted(p for p in cache_dir.rglob("*.json") if not p.name.startswith(".tmp-"))
+    """The per-file parse entries (the cache also holds match, classification and report records)."""
+    return sorted(p for p in cache_dir.glob("parse-v*/*/*.json") if not p.name.startswith(".tmp-"))
 
 
 def _same_analysis(a: AnalysisResult, b: AnalysisResult) -> None:
@@ -188,7 +189,7 @@ def test_rebuilt_entries_are_reported_on_stderr(library, tmp_path):
     cache_dir = tmp_path / "cache"
     subprocess.run(_cli(cache_dir, library, tmp_path / "out"), check=True)
     _entries(cache_dir)[0].write_bytes(b"not an entry")
-    run = subprocess.run(_cli(cache_dir, library, tmp_path / "out"), capture_output=True, text=True)
+    run = subprocess.run(_cli(cache_dir, library, tmp_path / "other-out"), capture_output=True, text=True)
     assert run.returncode == 0
     assert f"cache: 1 invalid entry in {cache_dir} ignored and rebuilt" in run.stderr
 
@@ -207,3 +208,24 @@ def test_a_corpus_slice_gives_the_same_families_and_lineage_with_and_without_cac
     cached = Settings(cache_dir=str(tmp_path / "cache"))
     for workers in (2, 1, 3):
         _same_analysis(reference, analyze([folder], settings=cached.replace(workers=workers)))
+
+
+def test_remembered_classifications_give_the_same_report_rows(library, tmp_path):
+    from analyzer.report.model import build_report
+
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    target = next(library.glob("002_*"))
+    plain = build_report(analyze([library], settings=Settings(workers=1)), settings=Settings(workers=1))
+    cold = build_report(analyze([library], settings=settings), settings=settings)
+    memo_files = list((tmp_path / "cache").glob("classify-v*/*.json"))
+    assert len(memo_files) == 1
+    warm = build_report(analyze([library], settings=settings), settings=settings)
+    for report in (cold, warm):
+        assert report.block_pairs == plain.block_pairs
+        assert report.file_pairs == plain.file_pairs
+        assert report.family_diffs == plain.family_diffs
+    target.write_text(target.read_text(encoding="utf-8").replace("robust", "sturdy"), encoding="utf-8")
+    changed_settings = Settings(workers=1)
+    changed = build_report(analyze([library], settings=settings), settings=settings)
+    fresh = build_report(analyze([library], settings=changed_settings), settings=changed_settings)
+    assert changed.block_pairs == fresh.block_pairs and changed.file_pairs == fresh.file_pairs

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from analyzer import __version__
+from analyzer.cache import ClassificationMemo
 from analyzer.group import relatedness
 from analyzer.models import AnalysisResult
 from analyzer.report.html_data import consolidation_tokens, family_diffs
@@ -72,12 +73,15 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     block_families = [_block_family_row(bf, blocks_by_id) for bf in result.block_families]
     pairs = sorted(result.file_pairs, key=lambda p: (-p.similarity, p.file_a, p.file_b))
     pair_rows = [_pair_row(p, family_of) for p in pairs]
-    classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count)
+    memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
+    classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     block_pairs = block_pair_rows(result, classifier, block_family_of)
     pair_classes = file_pair_classes(result, classifier, ((row["file_a"], row["file_b"]) for row in pair_rows
                                                           if row["same_family"]))
     for row in pair_rows:  # classes only within a file family; other pairs merely share some blocks
         row["classes"] = " ".join(pair_classes.get((row["file_a"], row["file_b"]), ()))
+    if memo is not None:
+        memo.save()
     findings = [_finding_row(f) for f in result.findings]
     similarity, containment, per_family = _matrices(result, settings=settings)
     name_of = {f["file"]: f["name"] for f in files}

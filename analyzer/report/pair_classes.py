@@ -31,6 +31,7 @@ per file pair. File pairs get classes only within a file family (see
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +44,7 @@ from analyzer.classify import (
     ordered_classes,
     reduce_real_edits,
 )
+from analyzer.cache import ClassificationMemo
 from analyzer.diff import block_places
 from analyzer.match import match_class
 from analyzer.models import KIND_CODE, AgentFile, AnalysisResult, Block, TextMatch
@@ -51,10 +53,17 @@ _PARALLEL_MIN_PAIRS = 2000  # below this, starting worker processes costs more t
 
 
 class PairClassifier:
-    """Classifications of the result's text matches, computed once each (cached by fingerprint pair)."""
+    """Classifications of the result's text matches, computed once each (cached by fingerprint pair).
 
-    def __init__(self, result: AnalysisResult, *, rules: Iterable[str], workers: int = 1) -> None:
+    With a ``memo`` (``analyzer.cache.ClassificationMemo``), classifications
+    of text pairs seen by an earlier run are read back by the pair's texts, so
+    a rerun after one file changed classifies only the pairs that are new.
+    """
+
+    def __init__(self, result: AnalysisResult, *, rules: Iterable[str], workers: int = 1,
+                 memo: ClassificationMemo | None = None) -> None:
         self.rules = tuple(rules)
+        self.memo = memo
         self.first_block: dict[tuple[str, str], Block] = {}
         self.copies: dict[tuple[str, str], int] = defaultdict(int)
         self.places: dict[str, str] = {}
@@ -66,8 +75,19 @@ class PairClassifier:
                 self.copies[key] += 1
         self.cache: dict[tuple[str, str, str], Classification] = {}
         self.copy_cache: dict[tuple[str, str], tuple[str, ...]] = {}
-        if workers > 1 and len(result.text_matches) >= _PARALLEL_MIN_PAIRS:
-            self._classify_in_parallel(result.text_matches, workers)
+        matches = result.text_matches
+        if memo is not None:
+            matches = tuple(m for m in matches if not self._recall(m))
+        if workers > 1 and len(matches) >= _PARALLEL_MIN_PAIRS:
+            self._classify_in_parallel(matches, workers)
+
+    def _recall(self, match: TextMatch) -> bool:
+        key = (match.match_class, match.fingerprint_a, match.fingerprint_b)
+        a, b = self.first_block[key[:2]], self.first_block[(key[0], key[2])]
+        known = self.memo.get(_memo_key(a, b)) if self.memo is not None else None
+        if known is not None:
+            self.cache[key] = known
+        return known is not None
 
     def _classify_in_parallel(self, matches: tuple[TextMatch, ...], workers: int) -> None:
         """Fill the cache for every match with a process pool (results equal the serial ones)."""
@@ -75,8 +95,10 @@ class PairClassifier:
         jobs = [(self.first_block[(cls, a)], self.first_block[(cls, b)], self.rules) for cls, a, b in keys]
         chunk = max(1, min(500, len(jobs) // (workers * 4)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for key, classification in zip(keys, pool.map(_classify_job, jobs, chunksize=chunk)):
+            for key, job, classification in zip(keys, jobs, pool.map(_classify_job, jobs, chunksize=chunk)):
                 self.cache[key] = classification
+                if self.memo is not None:
+                    self.memo.put(_memo_key(job[0], job[1]), classification)
 
     def copy_classes(self, a: Block, b: Block) -> tuple[str, ...]:
         """Classes of two blocks with one normalised text (cosmetic differences only), cached by text pair."""
@@ -94,12 +116,28 @@ class PairClassifier:
             a = self.first_block[(match.match_class, match.fingerprint_a)]
             b = self.first_block[(match.match_class, match.fingerprint_b)]
             self.cache[key] = classify_blocks(a, b, rules=self.rules)
+            if self.memo is not None:
+                self.memo.put(_memo_key(a, b), self.cache[key])
         return self.cache[key]
 
     def oriented(self, match: TextMatch, fingerprint_a: str) -> Classification:
         """The classification of ``match`` seen from the side holding ``fingerprint_a``."""
         classification = self.texts(match)
         return classification if match.fingerprint_a == fingerprint_a else classification.mirrored()
+
+
+def _classify_mode(a: Block, b: Block) -> str:
+    if match_class(a) == "section" and a.heading and b.heading:
+        return "section"
+    return "code" if KIND_CODE in (a.kind, b.kind) else "text"
+
+
+def _memo_key(a: Block, b: Block) -> str:
+    """What ``classify_blocks(a, b)`` depends on besides the rules: the mode and both texts."""
+    digest = hashlib.blake2b(_classify_mode(a, b).encode(), digest_size=16)
+    for text in (a.text, b.text):
+        digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _classify_job(job: tuple[Block, Block, tuple[str, ...]]) -> Classification:
@@ -109,9 +147,10 @@ def _classify_job(job: tuple[Block, Block, tuple[str, ...]]) -> Classification:
 
 def classify_blocks(a: Block, b: Block, *, rules: Iterable[str]) -> Classification:
     """Classify two blocks' texts by their kind (sections judge their heading apart; code has no spelling)."""
-    if match_class(a) == "section" and a.heading and b.heading:
+    mode = _classify_mode(a, b)
+    if mode == "section":
         return classify_section_texts(a.text, b.text, rules=rules)
-    return classify_texts(a.text, b.text, rules=rules, code=KIND_CODE in (a.kind, b.kind))
+    return classify_texts(a.text, b.text, rules=rules, code=mode == "code")
 
 
 def block_pair_rows(result: AnalysisResult, classifier: PairClassifier, block_family_of: dict[str, str]) -> list[dict]:

@@ -75,7 +75,7 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
-def _remove_stale_temporaries(out_dir: Path) -> None:
+def remove_stale_temporaries(out_dir: Path) -> None:
     """Delete temporary files left by killed runs in ``out_dir`` and its families/ folders."""
     folders = [out_dir]
     families = out_dir / "families"
@@ -93,7 +93,7 @@ def write_reports(report: Report, out_dir: Path) -> list[Path]:
     """Render ``report`` into ``out_dir`` under ``output_lock``; returns the paths written, in order."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with output_lock(out_dir):
-        _remove_stale_temporaries(out_dir)
+        remove_stale_temporaries(out_dir)
         written = _write_all(report, out_dir)
         _remove_stale_family_outputs(out_dir, written)
         return written
