@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -101,8 +102,18 @@ def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
     return buffer.getvalue()
 
 
-def json_text(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+def json_text(data: object, *, indent: int | None = 2) -> str:
+    """JSON text; nesting deeper than Python's recursion limit (a lineage chain of thousands of
+    files is a tree that deep) is encoded with the limit raised for the call."""
+    try:
+        return json.dumps(data, indent=indent, ensure_ascii=False, sort_keys=False) + "\n"
+    except RecursionError:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 100_000))
+        try:
+            return json.dumps(data, indent=indent, ensure_ascii=False, sort_keys=False) + "\n"
+        finally:
+            sys.setrecursionlimit(limit)
 
 
 def safe_name(text: str, fallback: str = "item") -> str:

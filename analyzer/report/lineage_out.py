@@ -73,11 +73,24 @@ def _depth(file: str, by_file: dict[str, dict]) -> int:
 
 
 def _node(file: str, by_file: dict[str, dict], children: dict[str, list[str]]) -> dict:
-    row = by_file[file]
-    return {"file": file, "relation": row["relation"], "confidence": row["confidence"],
-            "evidence": row["evidence"], "main_change": main_change(row["details"]) if row["parent"] else "",
-            "details": row["details"],
-            "children": [_node(child, by_file, children) for child in sorted(children[file])]}
+    """The nested tree under ``file``, built without recursion (a chain of any length fits)."""
+
+    def bare(name: str) -> dict:
+        row = by_file[name]
+        return {"file": name, "relation": row["relation"], "confidence": row["confidence"],
+                "evidence": row["evidence"], "main_change": main_change(row["details"]) if row["parent"] else "",
+                "details": row["details"], "children": []}
+
+    top = bare(file)
+    stack, seen = [top], {file}
+    while stack:
+        node = stack.pop()
+        for child in sorted(children[node["file"]]):
+            if child not in seen:  # a cycle cannot come out of a tree; never loop on one
+                seen.add(child)
+                node["children"].append(bare(child))
+        stack.extend(node["children"])
+    return top
 
 
 def main_change(details: dict[str, str]) -> str:
@@ -215,6 +228,7 @@ def lineage_json(model: dict) -> dict:
         "families": len(model["trees"]),
         "relations": {relation: sum(1 for r in rows if r["relation"] == relation)
                       for relation in ("root", "derived", "undirected", "singleton")},
+        "depth": max((row["depth"] for row in rows), default=0),
         "trees": model["trees"],
     }
 
@@ -237,16 +251,15 @@ def lineage_markdown(model: dict) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _outline(node: dict, depth: int) -> list[str]:
-    indent = "  " * depth
-    if depth == 0:
+def _outline(root: dict, depth: int) -> list[str]:
+    lines: list[str] = []
+    stack = [(root, depth)]
+    while stack:
+        node, level = stack.pop()
+        indent = "  " * level
         head = f"{indent}- `{_code(node['file'])}`: {node['relation']} (confidence {node['confidence']:.2f})"
-    else:
-        head = (f"{indent}- `{_code(node['file'])}`: {node['relation']} (confidence {node['confidence']:.2f}): "
-                f"{node['evidence']}")
-    lines = [head]
-    for child in node["children"]:
-        lines += _outline(child, depth + 1)
+        lines.append(head if level == 0 else f"{head}: {node['evidence']}")
+        stack.extend((child, level + 1) for child in reversed(node["children"]))
     return lines
 
 

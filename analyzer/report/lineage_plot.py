@@ -16,9 +16,12 @@ import textwrap
 
 from matplotlib.figure import Figure
 
+from analyzer.report.lineage_svg import top_of_tree, tree_layout, walk
 from analyzer.report.plots import figure_png, short_label
 
 MAX_FAMILIES = 12
+MAX_NODES = 24  # per tree, breadth first: a deeper or wider tree is cut (lineage.md has all of it)
+_MAX_HEIGHT_INCHES = 120.0
 _COLUMNS = 2
 
 
@@ -30,13 +33,15 @@ def lineage_png(trees: list[dict]) -> bytes:
         figure = Figure(figsize=(6, 1.5), dpi=100)
         figure.text(0.5, 0.5, "Lineage: no file family has 2 or more members", ha="center", va="center")
         return figure_png(figure)
+    shown = [{**tree, "roots": top_of_tree(tree["roots"], MAX_NODES)[0]} for tree in shown]
     layouts = [_layout(tree) for tree in shown]
     columns = 1 if len(shown) == 1 else _COLUMNS
     rows = (len(shown) + columns - 1) // columns
     heights = [max(_height(layouts[i]) for i in range(r * columns, min(len(shown), (r + 1) * columns)))
                for r in range(rows)]
     widths = max(max(_width(layout) for layout in layouts), 3)
-    figure = Figure(figsize=(min(30.0, 2.6 * widths * columns + 1), sum(1.7 * h + 1.2 for h in heights) + 0.8),
+    figure = Figure(figsize=(min(30.0, 2.6 * widths * columns + 1),
+                             min(_MAX_HEIGHT_INCHES, sum(1.7 * h + 1.2 for h in heights) + 0.8)),
                     dpi=100)
     grid = figure.add_gridspec(rows, columns, height_ratios=[h + 0.7 for h in heights])
     for index, (tree, layout) in enumerate(zip(shown, layouts)):
@@ -51,34 +56,9 @@ def lineage_png(trees: list[dict]) -> bytes:
 
 
 def _layout(tree: dict) -> dict:
-    """{"pos": file -> (x, depth), "edges": [(parent node, child node)]}."""
-    pos: dict[str, tuple[float, int]] = {}
-    edges: list[tuple[dict, dict]] = []
-    next_column = [0]
-
-    def place(node: dict, depth: int) -> float:
-        if not node["children"]:
-            x = float(next_column[0])
-            next_column[0] += 1
-        else:
-            xs = [place(child, depth + 1) for child in node["children"]]
-            edges.extend((node, child) for child in node["children"])
-            x = (xs[0] + xs[-1]) / 2.0
-        pos[node["file"]] = (x, depth)
-        return x
-
-    for root in tree["roots"]:
-        place(root, 0)
-    return {"pos": pos, "edges": edges, "nodes": _nodes(tree)}
-
-
-def _nodes(tree: dict) -> list[dict]:
-    result, stack = [], list(reversed(tree["roots"]))
-    while stack:
-        node = stack.pop()
-        result.append(node)
-        stack.extend(reversed(node["children"]))
-    return result
+    """{"pos": file -> (x, depth), "edges": [(parent node, child node)], "nodes": every node}."""
+    pos, edges = tree_layout(tree["roots"])
+    return {"pos": pos, "edges": edges, "nodes": walk(tree["roots"])}
 
 
 def _height(layout: dict) -> int:

@@ -44,10 +44,10 @@ CHANGE_CHARS = 31
 
 def tree_svg(tree: dict, *, central: str = "", max_nodes: int = MAX_NODES) -> Markup:
     """The SVG of ``tree`` (a ``lineage_out`` tree: family, size, roots), at most ``max_nodes`` nodes."""
-    roots, shown = _top_of_tree(tree["roots"], max_nodes)
+    roots, shown = top_of_tree(tree["roots"], max_nodes)
     if not roots:
         return Markup("")
-    place, edges = _layout(roots)
+    place, edges = tree_layout(roots)
     columns = max(x for x, _ in place.values()) + 1
     rows = max(depth for _, depth in place.values()) + 1
     width = round(columns * COLUMN - (COLUMN - NODE_WIDTH) + 2 * MARGIN)
@@ -56,17 +56,17 @@ def tree_svg(tree: dict, *, central: str = "", max_nodes: int = MAX_NODES) -> Ma
                     'viewBox="0 0 {} {}" role="img" aria-label="lineage tree of {}: {} of {} files drawn">')
              .format(width, height, width, height, tree["family"], shown, tree["size"])]
     parts += [_edge(place, parent, child) for parent, child in edges]
-    parts += [_node(place, node, central) for node in _walk(roots)]
+    parts += [_node(place, node, central) for node in walk(roots)]
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
 
 def drawn_nodes(tree: dict, max_nodes: int = MAX_NODES) -> int:
     """How many of ``tree``'s nodes ``tree_svg`` draws."""
-    return _top_of_tree(tree["roots"], max_nodes)[1]
+    return top_of_tree(tree["roots"], max_nodes)[1]
 
 
-def _top_of_tree(roots: list[dict], max_nodes: int) -> tuple[list[dict], int]:
+def top_of_tree(roots: list[dict], max_nodes: int) -> tuple[list[dict], int]:
     """Copies of ``roots`` keeping the first ``max_nodes`` nodes in breadth-first order."""
     kept: set[int] = set()
     queue = list(roots)
@@ -82,29 +82,30 @@ def _top_of_tree(roots: list[dict], max_nodes: int) -> tuple[list[dict], int]:
     return [prune(root) for root in roots if id(root) in kept], len(kept)
 
 
-def _layout(roots: list[dict]) -> tuple[dict[str, tuple[float, int]], list[tuple[dict, dict]]]:
-    """file -> (column, depth), and the (parent, child) edges."""
+def tree_layout(roots: list[dict]) -> tuple[dict[str, tuple[float, int]], list[tuple[dict, dict]]]:
+    """file -> (column, depth), and the (parent, child) edges: leaves take columns left to right,
+    a parent sits midway over its first and last child. Iterative, so a chain of any length fits."""
     place: dict[str, tuple[float, int]] = {}
     edges: list[tuple[dict, dict]] = []
-    next_column = [0]
-
-    def visit(node: dict, depth: int) -> float:
-        if node["children"]:
-            xs = [visit(child, depth + 1) for child in node["children"]]
-            edges.extend((node, child) for child in node["children"])
-            x = (xs[0] + xs[-1]) / 2.0
+    next_column = 0.0
+    stack: list[tuple[dict, int, bool]] = [(root, 0, False) for root in reversed(roots)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        children = node["children"]
+        if not children:
+            place[node["file"]] = (next_column, depth)
+            next_column += 1
+        elif children_done:
+            edges.extend((node, child) for child in children)
+            place[node["file"]] = ((place[children[0]["file"]][0] + place[children[-1]["file"]][0]) / 2.0, depth)
         else:
-            x = float(next_column[0])
-            next_column[0] += 1
-        place[node["file"]] = (x, depth)
-        return x
-
-    for root in roots:
-        visit(root, 0)
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for child in reversed(children))
     return place, edges
 
 
-def _walk(roots: list[dict]) -> list[dict]:
+def walk(roots: list[dict]) -> list[dict]:
+    """Every node, depth first in document order."""
     nodes, stack = [], list(reversed(roots))
     while stack:
         node = stack.pop()

@@ -99,6 +99,7 @@ def write_reports(report: Report, out_dir: Path) -> list[Path]:
         return written
 
 
+_INDENTED_DEPTH = 64
 _FAMILY_FOLDER = re.compile(r"F\d{4,}")
 _FAMILY_OUTPUTS = frozenset({"similarity_matrix.csv", "containment_matrix.csv", "consensus.md"})
 
@@ -166,7 +167,9 @@ def _write_lineage(report: Report, put) -> None:
     """lineage.csv/.json/.md/.png and families/<family>/consensus.md (see report/lineage_out.py)."""
     lineage = report.lineage or {"rows": [], "trees": [], "consensus": []}
     put("lineage.csv", csv_text(LINEAGE_COLUMNS, lineage["rows"]))
-    put("lineage.json", json_text(lineage_json(lineage)))
+    document = lineage_json(lineage)
+    # indented while trees are shallow; a deep chain indented would grow with the square of its depth
+    put("lineage.json", json_text(document, indent=2 if document["depth"] <= _INDENTED_DEPTH else None))
     put("lineage.md", lineage_markdown(lineage))
     put("lineage.png", lineage_png(lineage["trees"]))
     for item in lineage["consensus"]:
