@@ -56,7 +56,7 @@ class DiscoveredFile:
     rel_path: str  # relative to the analyzed root, with "/" separators
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One piece of an agent file: a front-matter field, a section or a unit.
 
@@ -107,7 +107,7 @@ class AgentFile:
         return tuple(b for b in self.blocks if b.is_unit)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class TextMatch:
     """Two distinct normalised texts (by fingerprint) of one match class, scored in [0, 1]."""
 
@@ -129,7 +129,7 @@ class BlockFamily:
     mean_similarity: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FilePair:
     """How much two files share, from their matched unit blocks.
 

@@ -105,8 +105,15 @@ def reuse(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, in
         manifest = cache.read_payload(_manifest_path(cache_dir, out).read_bytes())
     except (OSError, ValueError):
         return None
-    if manifest.get("key") != key or manifest.get("out") != os.path.abspath(out):
+    if manifest.get("key") != key or manifest.get("out") != os.path.abspath(out) or not out.is_dir():
         return None
+    try:
+        return _reuse_locked(out, manifest, metadata)
+    except OSError:  # the folder went away or cannot be locked: a full run will say what is wrong
+        return None
+
+
+def _reuse_locked(out: Path, manifest: dict, metadata: dict) -> tuple[dict, int, int] | None:
     with output_lock(out):
         remove_stale_temporaries(out)  # what a killed earlier run left, as a full run would
         for relative, checksum in sorted(manifest.get("files", {}).items()):

@@ -291,3 +291,18 @@ def test_unreadable_file_exits_3_when_no_policy_fails(tmp_path: Path) -> None:
     completed = run_cli(tmp_path, "scan", "agents")
     assert completed.returncode == 3, completed.stdout + completed.stderr
     assert "binary.md" in completed.stderr
+
+
+def test_an_accepted_duplicated_share_stays_accepted_until_it_grows(seeds_dir, tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(seeds_dir, library)
+    settings = ScanSettings(max_duplicated_share=0.1)
+    first = analyze([library], settings=Settings())
+    baseline = baseline_from(first, run_scan(first, settings=settings, baseline=None), settings=settings)
+    again = run_scan(first, settings=settings, baseline=baseline)
+    assert not again.failed and again.fixed == ()
+    assert [f.policy for f in again.findings if f.policy == "max-duplicated-share"] == ["max-duplicated-share"]
+    shutil.copy(next(library.glob("000_*")), library / "another-copy.md")
+    grown = analyze([library], settings=Settings())
+    worse = run_scan(grown, settings=settings, baseline=baseline)
+    assert "max-duplicated-share" in {f.policy for f in worse.new}

@@ -101,3 +101,12 @@ def test_another_out_folder_is_written_in_full(library, tmp_path):
     other = _analyze(library, tmp_path / "b", cache)
     assert "wrote" in other.stdout
     assert _results(tmp_path / "a") == _results(tmp_path / "b")
+
+
+def test_a_deleted_out_folder_is_written_again_in_full(library, tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert _analyze(library, out, cache).returncode == 0
+    shutil.rmtree(out)
+    rerun = _analyze(library, out, cache)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "wrote" in rerun.stdout and (out / "report.html").is_file()
