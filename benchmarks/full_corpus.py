@@ -2,14 +2,16 @@
 
 One invocation copies the corpus into a temporary folder (the shared folder is
 never modified) and runs ``agent-analyzer analyze COPY --out TMP --quiet``
-four times, each in a fresh child process (``measure_child.py``), after one
+five times, each in a fresh child process (``measure_child.py``), after one
 untimed warm-up run on a single file (so the cold run is not also the first
 to import and byte-compile the analyzer):
 
 1. ``cold``: ``--cache-dir`` pointing at a new, empty folder;
-2. ``warm``: the same cache folder again, nothing changed;
-3. ``warm-1-changed``: the same cache folder after appending one line to one file;
-4. ``no-cache``: ``--no-cache``.
+2. ``warm``: the same cache folder again, nothing changed, into an emptied --out (parse cache,
+   match memo and classification memo, but every report is rendered again);
+3. ``rerun-same-out``: the same again into the --out the warm run wrote (up-to-date reports are reused);
+4. ``warm-1-changed``: the same cache folder after appending one line to one file;
+5. ``no-cache``: ``--no-cache``.
 
 It prints one table with wall time, CPU time (user + sys of the child and its
 workers), files/s and MB/s (on wall time), peak RSS, every run's wall and CPU
@@ -44,11 +46,14 @@ def agent_files(folder: Path) -> list[Path]:
 
 
 def run_analyze(corpus: Path, out: Path, workers: int, cache_args: list[str], extra: list[str],
-                timeout: float | None = None) -> tuple[Measurement, dict]:
-    """One measured ``analyze`` run; returns its cost and its summary.json (empty when it failed)."""
+                timeout: float | None = None, keep_out: bool = False) -> tuple[Measurement, dict]:
+    """One measured ``analyze`` run; returns its cost and its summary.json (empty when it failed).
+
+    The --out folder is emptied first unless ``keep_out`` (a rerun into the same folder, where
+    up-to-date reports are reused)."""
     command = [sys.executable, "-m", "analyzer", "analyze", str(corpus), "--out", str(out), "--quiet",
                "--workers", str(workers), *cache_args, *extra]
-    if out.exists():
+    if out.exists() and not keep_out:
         shutil.rmtree(out)
     cost = measure(command, timeout=timeout, cwd=Path(__file__).resolve().parents[1])
     if cost.timed_out:
@@ -105,13 +110,14 @@ def main() -> None:
         warm_up(files[0], args.workers)
         runs: list[tuple[str, Measurement, dict]] = []
 
-        def run(name: str, cache_args: list[str]) -> None:
-            cost, summary = run_analyze(copy, out, args.workers, cache_args, args.extra)
+        def run(name: str, cache_args: list[str], keep_out: bool = False) -> None:
+            cost, summary = run_analyze(copy, out, args.workers, cache_args, args.extra, keep_out=keep_out)
             runs.append((name, cost, summary))
             print(f"  {name}: {cost.wall:.1f} s wall, {cost.cpu:.1f} s CPU", flush=True)
 
         run("cold", ["--cache-dir", str(cache_dir)])
         run("warm", ["--cache-dir", str(cache_dir)])
+        run("rerun-same-out", ["--cache-dir", str(cache_dir)], keep_out=True)
         with open(changed, "a", encoding="utf-8", newline="") as handle:
             handle.write(APPENDED_LINE)
         run("warm-1-changed", ["--cache-dir", str(cache_dir)])
