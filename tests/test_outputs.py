@@ -369,3 +369,14 @@ def test_big_family_tree_is_capped_and_says_how_many_more():
     svg = str(tree_svg(tree))
     assert svg.count('<g class="node') == MAX_NODES == drawn_nodes(tree)
     assert f"{MAX_NODES} of {MAX_NODES + 25} files drawn" in svg
+
+
+def test_streamed_csv_files_equal_the_in_memory_rendering(tmp_path):
+    from analyzer.report.files import atomic_write_csv, csv_text
+
+    rows = [{"file": "=cmd|' /C calc'!A0", "score": 0.5, "ok": True, "note": "café 🧪, \"quoted\"\nnext"},
+            {"file": "plain.md", "score": 1, "ok": False}]
+    target = tmp_path / "rows.csv"
+    atomic_write_csv(target, ("file", "score", "ok", "note"), rows)
+    assert target.read_bytes() == csv_text(("file", "score", "ok", "note"), rows).encode("utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]

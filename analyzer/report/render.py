@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from analyzer.report.files import (
     atomic_write_bytes,
+    atomic_write_csv,
     atomic_write_text,
     csv_text,
     inside,
@@ -138,11 +139,16 @@ def _write_all(report: Report, out_dir: Path) -> list[Path]:
             atomic_write_bytes(target, data)
         written.append(target)
 
-    put("files.csv", csv_text(FILES_COLUMNS, report.files))
-    put("blocks.csv", csv_text(BLOCKS_COLUMNS, report.blocks))
-    put("block_families.csv", csv_text(BLOCK_FAMILIES_COLUMNS, report.block_families))
-    put("file_pairs.csv", csv_text(FILE_PAIRS_COLUMNS, report.file_pairs))
-    put("block_pairs.csv", csv_text(BLOCK_PAIRS_COLUMNS, report.block_pairs))
+    def put_csv(name: str, columns: tuple[str, ...], rows: list[dict]) -> None:
+        target = inside(out_dir, name)
+        atomic_write_csv(target, columns, rows)
+        written.append(target)
+
+    put_csv("files.csv", FILES_COLUMNS, report.files)
+    put_csv("blocks.csv", BLOCKS_COLUMNS, report.blocks)
+    put_csv("block_families.csv", BLOCK_FAMILIES_COLUMNS, report.block_families)
+    put_csv("file_pairs.csv", FILE_PAIRS_COLUMNS, report.file_pairs)
+    put_csv("block_pairs.csv", BLOCK_PAIRS_COLUMNS, report.block_pairs)
     put("similarity_matrix.csv", matrix_csv(report.similarity))
     put("containment_matrix.csv", matrix_csv(report.containment))
     for family, (similarity, containment) in sorted(report.family_matrices.items()):

@@ -26,7 +26,7 @@ import pytest
 
 from analyzer.pipeline import analyze
 from analyzer.report import render
-from analyzer.report.files import atomic_write_bytes, stale_temporaries
+from analyzer.report.files import atomic_write_bytes, csv_text, stale_temporaries
 from analyzer.report.model import build_report
 from analyzer.settings import Settings
 from robustness_support import CORE_REPORT_FILES, report_names, write_file
@@ -178,6 +178,8 @@ def test_every_report_file_is_written_while_holding_the_out_lock(small_report, t
 
     monkeypatch.setattr(render, "atomic_write_bytes", write_checking_lock)
     monkeypatch.setattr(render, "atomic_write_text", lambda path, text: write_checking_lock(path, text.encode()))
+    monkeypatch.setattr(render, "atomic_write_csv",
+                        lambda path, columns, rows: write_checking_lock(path, csv_text(columns, rows).encode()))
     render.write_reports(small_report, out)
     assert sorted(checked) == report_names(out)
     probe = os.open(out / render.LOCK_NAME, os.O_RDWR)
