@@ -40,6 +40,7 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -145,70 +146,105 @@ def verify(texts: list[str], candidates: np.ndarray, *, threshold: float,
     return found
 
 
-def token_sets(texts: list[str], *, stop_share: float) -> list[frozenset[str]]:
+@dataclass(frozen=True)
+class Tokens:
+    """Each text's kept word tokens as ids into ``vocabulary``: text i holds ``ids[offsets[i]:offsets[i + 1]]``.
+
+    Flat integer arrays instead of a set of strings per text: on corpus-public's
+    157,711 unit texts the sets peaked at 374 MB.
+    """
+
+    ids: np.ndarray  # int64, sorted within each text
+    offsets: np.ndarray  # int64, len(texts) + 1
+    vocabulary: tuple[str, ...]
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def tokenize(texts: list[str], *, stop_share: float) -> Tokens:
     """Each text's word tokens, without the tokens that occur in more than ``stop_share`` of texts.
 
     Stop tokens carry no evidence in long texts but are most of a short one
     ("performance optimization and jvm tuning techniques"): a text left with
-    fewer than five tokens gets back its rarest stop tokens up to five, so a
-    short text can still meet its near-copies.
+    fewer than five tokens gets back its rarest stop tokens up to five (ties
+    by the token's text), so a short text can still meet its near-copies.
     """
-    raw = [frozenset(_TOKEN.findall(text)) for text in texts]
-    document_frequency: dict[str, int] = defaultdict(int)
-    for tokens in raw:
-        for token in tokens:
-            document_frequency[token] += 1
+    vocabulary: dict[str, int] = {}
+    flat: list[int] = []
+    offsets = [0]
+    for text in texts:
+        flat.extend(sorted({vocabulary.setdefault(token, len(vocabulary)) for token in _TOKEN.findall(text)}))
+        offsets.append(len(flat))
+    ids, starts = np.asarray(flat, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+    del flat
+    words = tuple(vocabulary)
+    frequency = np.bincount(ids, minlength=len(words))
     limit = max(2, int(stop_share * len(texts)))
-    sets = []
-    for tokens in raw:
-        kept = {token for token in tokens if document_frequency[token] <= limit}
-        if len(kept) < _MIN_TOKENS and len(tokens) > len(kept):
-            stops = sorted(tokens - kept, key=lambda token: (document_frequency[token], token))
-            kept.update(stops[:_MIN_TOKENS - len(kept)])
-        sets.append(frozenset(kept))
-    return sets
+    keep = frequency[ids] <= limit
+    kept_per_text = _per_text(keep, starts)
+    for index in np.flatnonzero((kept_per_text < _MIN_TOKENS) & (np.diff(starts) > kept_per_text)):
+        span = np.arange(starts[index], starts[index + 1])
+        stops = sorted(span[~keep[span]], key=lambda k: (frequency[ids[k]], words[ids[k]]))
+        keep[stops[:_MIN_TOKENS - int(kept_per_text[index])]] = True
+    return Tokens(ids[keep], np.concatenate([[0], np.cumsum(_per_text(keep, starts))]).astype(np.int64), words)
+
+
+def _per_text(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """How many of each text's tokens ``mask`` holds (texts without tokens included)."""
+    running = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return running[starts[1:]] - running[starts[:-1]]
+
+
+def token_sets(texts: list[str], *, stop_share: float) -> list[frozenset[str]]:
+    """``tokenize`` as one set of token strings per text (for reading and tests)."""
+    tokens = tokenize(texts, stop_share=stop_share)
+    return [frozenset(tokens.vocabulary[i] for i in tokens.ids[a:b])
+            for a, b in zip(tokens.offsets[:-1], tokens.offsets[1:])]
 
 
 def minhash_signatures(sets: list[frozenset[str]], *, perms: int) -> np.ndarray:
-    """MinHash signatures (len(sets) x perms, uint64) with multiply-shift hashing.
+    """MinHash signatures of token sets (see ``signatures``)."""
+    vocabulary = sorted({token for tokens in sets for token in tokens})
+    index = {token: i for i, token in enumerate(vocabulary)}
+    ids = np.asarray([index[token] for tokens in sets for token in sorted(tokens)], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum([len(tokens) for tokens in sets])]).astype(np.int64)
+    return signatures(Tokens(ids, offsets, tuple(vocabulary)), perms=perms)
 
-    Token ids come from CRC-32 (stable across processes, unlike ``hash``).
-    Each permutation p maps id x to ((a_p·x + b_p) mod 2^64) >> 32 with a_p odd;
-    the signature keeps the minimum per permutation.
+
+def signatures(tokens: Tokens, *, perms: int) -> np.ndarray:
+    """MinHash signatures (texts x perms, uint64) with multiply-shift hashing.
+
+    Token hashes come from CRC-32 of the token's text (stable across
+    processes, unlike ``hash``). Each permutation p maps hash x to
+    ((a_p·x + b_p) mod 2^64) >> 32 with a_p odd; the signature keeps the
+    minimum per permutation. A text without tokens keeps the all-ones row.
     """
     rng = np.random.default_rng(_SEED)
     a = rng.integers(1, 2**63, size=perms, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 2**63, size=perms, dtype=np.uint64)
-    cache: dict[str, int] = {}
-    ids: list[int] = []
-    offsets = np.zeros(len(sets), dtype=np.int64)
-    for index, tokens in enumerate(sets):
-        offsets[index] = len(ids)
-        for token in sorted(tokens):
-            value = cache.get(token)
-            if value is None:
-                value = cache[token] = zlib.crc32(token.encode("utf-8", "surrogatepass"))
-            ids.append(value)
-    empty = np.array([len(s) == 0 for s in sets])
-    token_ids = np.asarray(ids, dtype=np.uint64)
-    signatures = np.full((len(sets), perms), np.iinfo(np.uint64).max, dtype=np.uint64)
+    crc = np.fromiter((zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens.vocabulary),
+                      dtype=np.uint64, count=len(tokens.vocabulary))
+    token_hashes = crc[tokens.ids]
+    count = len(tokens.offsets) - 1
+    empty = tokens.sizes() == 0
+    result = np.full((count, perms), np.iinfo(np.uint64).max, dtype=np.uint64)
     chunk = max(1, 4_000_000 // perms)  # tokens per chunk keeps the temporary matrix near 32 MB
-    starts = offsets.tolist() + [len(ids)]
+    starts = tokens.offsets.tolist()
     first = 0
-    while first < len(sets):
+    while first < count:
         last = first
-        while last < len(sets) and starts[last + 1] - starts[first] <= chunk:
+        while last < count and starts[last + 1] - starts[first] <= chunk:
             last += 1
         last = max(last, first + 1)
         lo, hi = starts[first], starts[last]
         if hi > lo:
             with np.errstate(over="ignore"):
-                hashed = (token_ids[lo:hi, None] * a[None, :] + b[None, :]) >> np.uint64(32)
+                hashed = (token_hashes[lo:hi, None] * a[None, :] + b[None, :]) >> np.uint64(32)
             nonempty = np.flatnonzero(~empty[first:last]) + first
-            reduced = np.minimum.reduceat(hashed, offsets[nonempty] - lo, axis=0)
-            signatures[nonempty] = reduced
+            result[nonempty] = np.minimum.reduceat(hashed, tokens.offsets[nonempty] - lo, axis=0)
         first = last
-    return signatures
+    return result
 
 
 def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
@@ -219,15 +255,16 @@ def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
     across bands (on corpus-public's units: 15.9 M band pairs, 12.0 M distinct,
     4.7 M survivors; holding all band pairs before filtering peaked at 1.1 GB).
     """
-    sets = token_sets(texts, stop_share=settings.stop_token_share)
-    signatures = minhash_signatures(sets, perms=settings.minhash_perms)
-    low = minhash_bytes(signatures)
+    tokens = tokenize(texts, stop_share=settings.stop_token_share)
+    minhashes = signatures(tokens, perms=settings.minhash_perms)
+    low = minhash_bytes(minhashes)
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     rows, count = settings.lsh_rows, len(texts)
     kept: list[np.ndarray] = []
-    usable = np.flatnonzero(np.fromiter((len(s) > 0 for s in sets), dtype=bool, count=len(sets)))
+    usable = np.flatnonzero(tokens.sizes() > 0)
+    del tokens
     for band in range(settings.minhash_perms // rows):
-        keys = _band_keys(signatures[usable, band * rows:(band + 1) * rows])
+        keys = _band_keys(minhashes[usable, band * rows:(band + 1) * rows])
         codes = _bucket_pairs(keys, usable, lengths, count, settings.block_threshold)
         pairs = np.stack([codes // count, codes % count], axis=1)
         kept.append(codes[estimated_jaccard(low, pairs) >= settings.min_candidate_jaccard - 1e-9])

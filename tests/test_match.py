@@ -324,3 +324,29 @@ def test_similar_token_sets_agree_on_more_minhash_values_than_unrelated_ones():
 def test_empty_token_set_gets_no_candidates():
     candidates = lsh_candidates(["", "!!!", ORIGINAL, ONE_WORD_CHANGED], settings=Settings(exhaustive_limit=0))
     assert {tuple(p) for p in candidates.tolist()} == {(2, 3)}
+
+
+def _reference_token_sets(texts: list[str], stop_share: float) -> list[frozenset[str]]:
+    """The definition in words, with Python sets: drop tokens in more than stop_share of texts,
+    give a text left with fewer than five its rarest dropped tokens back (ties by text)."""
+    import re
+    from collections import Counter
+
+    raw = [frozenset(re.findall(r"\w+", text)) for text in texts]
+    frequency = Counter(token for tokens in raw for token in tokens)
+    limit = max(2, int(stop_share * len(texts)))
+    result = []
+    for tokens in raw:
+        kept = {t for t in tokens if frequency[t] <= limit}
+        if len(kept) < 5:
+            kept |= set(sorted(tokens - kept, key=lambda t: (frequency[t], t))[:5 - len(kept)])
+        result.append(frozenset(kept))
+    return result
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["the", "a", "rule", "agent", "x1", "é", "!!", "", "code", "test"]),
+                         max_size=9).map(" ".join), max_size=40),
+       st.sampled_from([0.0, 0.02, 0.2, 1.0]))
+def test_flat_token_ids_match_the_set_definition_for_any_texts(texts, share):
+    assert token_sets(texts, stop_share=share) == _reference_token_sets(texts, share)
