@@ -238,7 +238,8 @@ def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = Fal
     counts = summary["counts"]
     typer.echo(
         f"{counts['files']} files, {counts['blocks']} blocks, {counts['block_families']} block families, "
-        f"{counts['multi_file_families']} file families with 2+ files "
+        f"{counts['multi_file_families']} file famil{'y' if counts['multi_file_families'] == 1 else 'ies'} "
+        "with 2+ files "
         f"({counts['files_in_multi_file_families']} files), "
         f"{summary['duplicated_share'] * 100:.1f}% of unit text duplicated across files"
     )
