@@ -86,13 +86,22 @@ def _manifest_path(cache_dir: str, out: Path) -> Path:
 
 def remember(cache_dir: str, out: Path, key: str, written: list[Path], exit_code: int) -> str:
     """Record that ``out`` holds the reports of ``key``; returns "" or why it could not be written."""
-    files = {}
+    files, summary = {}, ""
     for path in written:
         relative = Path(os.path.relpath(path, os.path.abspath(out))).as_posix()
-        if relative != "summary.json":
+        if relative == "summary.json":
+            summary = _summary_checksum(json.loads(path.read_text(encoding="utf-8")))
+        else:
             files[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-    manifest = {"key": key, "out": os.path.abspath(out), "files": files, "exit_code": exit_code}
+    manifest = {"key": key, "out": os.path.abspath(out), "files": files, "summary": summary, "exit_code": exit_code}
     return cache._write_entry(cache_dir, _manifest_path(cache_dir, out), manifest)
+
+
+def _summary_checksum(summary: dict) -> str:
+    """Checksum of summary.json apart from its metadata (the one part a reuse rewrites)."""
+    content = {key: value for key, value in summary.items() if key != "metadata"}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def reuse(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, int, int] | None:
@@ -109,8 +118,8 @@ def reuse(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, in
         return None
     try:
         return _reuse_locked(out, manifest, metadata)
-    except OSError:  # the folder went away or cannot be locked: a full run will say what is wrong
-        return None
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return None  # the folder went away, cannot be locked, or the record is odd: a full run decides
 
 
 def _reuse_locked(out: Path, manifest: dict, metadata: dict) -> tuple[dict, int, int] | None:
@@ -122,11 +131,10 @@ def _reuse_locked(out: Path, manifest: dict, metadata: dict) -> tuple[dict, int,
                     return None
             except OSError:
                 return None
-        try:
-            summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-            previous = summary.pop("metadata")
-        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        if _summary_checksum(summary) != manifest["summary"]:
             return None
+        previous = summary.pop("metadata")
         made = previous.get("reused_report_of") or previous.get("generated_at")
         fresh = {**previous, **metadata, "reused_report_of": made}
         atomic_write_text(out / "summary.json", json_text({"metadata": fresh, **summary}))

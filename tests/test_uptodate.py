@@ -53,7 +53,8 @@ def test_an_unchanged_rerun_reuses_the_reports_and_refreshes_only_summary_metada
     assert summary_after == summary_before
 
 
-@pytest.mark.parametrize("change", ["edit-input", "add-input", "other-setting", "edit-report", "delete-report"])
+@pytest.mark.parametrize("change", ["edit-input", "add-input", "other-setting", "edit-report", "delete-report",
+                                    "edit-summary"])
 def test_any_change_to_inputs_settings_or_reports_forces_a_full_run(library, tmp_path, change):
     out, cache = tmp_path / "out", tmp_path / "cache"
     assert _analyze(library, out, cache).returncode == 0
@@ -65,6 +66,10 @@ def test_any_change_to_inputs_settings_or_reports_forces_a_full_run(library, tmp
         shutil.copy(next(library.glob("000_*")), library / "copy.md")
     elif change == "other-setting":
         extra = ("--threshold", "0.9")
+    elif change == "edit-summary":
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        summary["counts"]["files"] = 99
+        (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     elif change == "edit-report":
         (out / "files.csv").write_text("tampered\n", encoding="utf-8")
     else:
