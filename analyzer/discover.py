@@ -46,6 +46,25 @@ class Discovery:
     skipped: tuple[SkippedFile, ...]
 
 
+class FileTooLarge(Exception):
+    """A file is over ``--max-file-size`` (or grew past it while being read); the message says which."""
+
+
+def read_file(path: str, max_size: int) -> bytes:
+    """A file's bytes, never more than ``max_size`` of them read.
+
+    Raises FileTooLarge over the limit and OSError when the file cannot be read.
+    """
+    size = os.path.getsize(path)
+    if size > max_size:
+        raise FileTooLarge(f"file is {size:,} bytes, over --max-file-size {max_size:,}")
+    with open(path, "rb") as handle:
+        data = handle.read(max_size + 1)
+    if len(data) > max_size:
+        raise FileTooLarge(f"file grew past --max-file-size {max_size:,} while being read")
+    return data
+
+
 class DiscoveryError(Exception):
     """A path given by the user does not exist (a usage error, exit 2)."""
 

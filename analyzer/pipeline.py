@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import time
 import warnings
 from collections import Counter
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer import cache
-from analyzer.discover import discover
+from analyzer.discover import FileTooLarge, discover, read_file
 from analyzer.findings import find_findings
 from analyzer.gitdates import GitDatesError, first_commit_dates
 from analyzer.group import file_families, file_pairs, group_blocks
@@ -154,17 +153,12 @@ def _cached_parse(item: DiscoveredFile, settings: Settings) -> tuple[AgentFile, 
     ``_parse_job`` to meet and report as it would without a cache.
     """
     try:
-        if os.path.getsize(item.path) > settings.max_file_size:
-            return None
-        with open(item.path, "rb") as handle:
-            data = handle.read(settings.max_file_size + 1)
-        if len(data) > settings.max_file_size:
-            return None
+        data = read_file(item.path, settings.max_file_size)
         key = cache.entry_key(hashlib.sha256(data).hexdigest(), settings.rules)
         if not cache.entry_path(settings.cache_dir, key).is_file():
             return None
         text, _, _ = decode(data)
-    except (OSError, UnreadableFile):
+    except (OSError, FileTooLarge, UnreadableFile):
         return None
     cached, _ = cache.load(settings.cache_dir, key, path=item.rel_path, text=text)
     return (cached, "hit", "") if cached is not None else None
@@ -200,13 +194,9 @@ def _parse_job(job: tuple[str, str, tuple[str, ...], int, str]) -> tuple[AgentFi
     """One file: (AgentFile or SkippedFile, cache status, cache write error)."""
     path, rel_path, rule_names, max_size, cache_dir = job
     try:
-        size = os.path.getsize(path)
-        if size > max_size:
-            return SkippedFile(rel_path, f"file is {size:,} bytes, over --max-file-size {max_size:,}"), "", ""
-        with open(path, "rb") as handle:
-            data = handle.read(max_size + 1)
-        if len(data) > max_size:
-            return SkippedFile(rel_path, f"file grew past --max-file-size {max_size:,} while being read"), "", ""
+        data = read_file(path, max_size)
+    except FileTooLarge as error:
+        return SkippedFile(rel_path, str(error)), "", ""
     except OSError as error:
         return SkippedFile(rel_path, f"cannot read: {error.strerror or error}"), "", ""
     try:

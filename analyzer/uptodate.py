@@ -28,7 +28,7 @@ import os
 from pathlib import Path
 
 from analyzer import __version__, cache
-from analyzer.discover import discover
+from analyzer.discover import FileTooLarge, discover, read_file
 from analyzer.report.files import atomic_write_text, json_text
 from analyzer.report.render import output_lock, remove_stale_temporaries
 from analyzer.settings import Settings
@@ -71,10 +71,9 @@ def input_key(paths: list[Path], settings: Settings) -> str:
 
 def _content_hash(path: str, max_size: int) -> str:
     try:
-        if os.path.getsize(path) > max_size:
-            return "too-large"
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read(max_size + 1)).hexdigest()
+        return hashlib.sha256(read_file(path, max_size)).hexdigest()
+    except FileTooLarge:
+        return "too-large"
     except OSError as error:
         return f"unreadable:{error.errno}"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import pipeline
+from analyzer import discover, pipeline
 from analyzer.settings import Settings
 from robustness_support import GOOD_AGENT, assert_skipped, running_as_root, unguard, write_file
 
@@ -92,7 +92,7 @@ def test_unreadable_file_simulated_in_process_is_skipped(cli_run, library, monke
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "open", guarded_open, raising=False)
+    monkeypatch.setattr(discover, "open", guarded_open, raising=False)  # where files are read
     run = cli_run(library)
     assert_skipped(run, "locked.md", f"cannot read: {os.strerror(errno.EACCES)}")
     assert "reviewer.md" in run.analyzed()

@@ -50,7 +50,7 @@ def test_smaller_max_file_size_skips_larger_files_and_keeps_the_rest(cli_run, li
 def test_file_that_grows_past_the_limit_while_being_read_is_skipped(library, monkeypatch):
     grown = write_file(library, "grown.md", "# Grown\n\n" + "x" * 5000)
     real_getsize = os.path.getsize
-    monkeypatch.setattr(pipeline.os.path, "getsize", lambda p: 10 if p == str(grown) else real_getsize(p))
+    monkeypatch.setattr(os.path, "getsize", lambda p: 10 if p == str(grown) else real_getsize(p))
     result = pipeline.analyze([library], settings=Settings(max_file_size=1000))
     reasons = {s.path: s.reason for s in result.skipped}
     assert "grew past --max-file-size 1,000" in reasons["grown.md"]
