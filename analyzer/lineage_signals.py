@@ -27,12 +27,11 @@ from dataclasses import dataclass
 
 from analyzer.models import KIND_CODE, KIND_SECTION, AgentFile
 from analyzer.normalize import PLACEHOLDER
-from analyzer.spelling import _LEXICON, americanize
+from analyzer.spelling import AMERICAN_FORMS, americanize
 
 _CODE_FENCE = re.compile(r"```.*?```", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _WORD = re.compile(r"[A-Za-z]+")
-_AMERICAN = frozenset(_LEXICON.values())
 _SLOT_CAP = 3  # distinct slots beyond this add nothing: one templating step is one event
 
 
@@ -57,7 +56,7 @@ def file_signals(agent_file: AgentFile) -> FileSignals:
     # code blocks are left out by kind; the pattern catches fences nested inside list items
     text = _CODE_FENCE.sub("", "\n".join(b.text for b in units if b.kind != KIND_CODE))
     british = tuple(sorted((change.british, change.count) for change in americanize(text)[1]))
-    american = sum(map(_AMERICAN.__contains__, _WORD.findall(_INLINE_CODE.sub(" ", text).lower())))
+    american = sum(map(AMERICAN_FORMS.__contains__, _WORD.findall(_INLINE_CODE.sub(" ", text).lower())))
     return FileSignals(slots, british, american)
 
 

@@ -335,6 +335,7 @@ def _build_lexicon() -> dict[str, str]:
 
 
 _LEXICON: dict[str, str] = _build_lexicon()
+AMERICAN_FORMS: frozenset[str] = frozenset(_LEXICON.values())  # every American form the lexicon converts to
 
 
 # --- word lookup -------------------------------------------------------------

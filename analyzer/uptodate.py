@@ -39,18 +39,10 @@ _PACKAGE_SUFFIXES = (".py", ".j2", ".css", ".js", ".json")
 
 
 def package_version() -> str:
-    """Hash of every source file of the package (computed once per process)."""
-    global _PACKAGE_VERSION
-    if _PACKAGE_VERSION is None:
-        digest = hashlib.sha256(__version__.encode())
-        for path in sorted(p for p in _PACKAGE.rglob("*") if p.suffix in _PACKAGE_SUFFIXES and p.is_file()):
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-        _PACKAGE_VERSION = digest.hexdigest()
-    return _PACKAGE_VERSION
-
-
-_PACKAGE_VERSION: str | None = None
+    """Hash of every source file of the package: modules, templates and assets."""
+    sources = tuple(sorted(p.relative_to(_PACKAGE).as_posix() for p in _PACKAGE.rglob("*")
+                           if p.suffix in _PACKAGE_SUFFIXES and p.is_file()))
+    return f"{__version__}-{cache.code_version(sources)}"
 
 
 def input_key(paths: list[Path], settings: Settings) -> str:
