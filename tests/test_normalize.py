@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
@@ -229,6 +231,39 @@ def test_fenced_code_keeps_british_identifiers_through_all_rules():
 def test_whitespace_rule_collapses_runs_and_strips_ends():
     assert RULES["whitespace"].apply("  a \t b\n\n c  ") == ("a b c", ("whitespace",))
     assert RULES["whitespace"].apply("a b") == ("a b", ())
+
+
+@pytest.mark.parametrize("space", [chr(c) for c in range(0x110000) if chr(c).isspace()])
+def test_whitespace_rule_treats_every_unicode_space_as_a_separator(space):
+    # the rule splits on str.isspace(); this pins that to what the regex \s means, one code point at a time
+    text = f"{space}a{space}{space}b{space}"
+    assert apply("whitespace", text) == re.sub(r"\s+", " ", text).strip() == "a b"
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_whitespace_rule_matches_regex_collapsing_on_any_text(text):
+    assert apply("whitespace", text) == re.sub(r"\s+", " ", text).strip()
+
+
+@given(st.lists(st.sampled_from(["a", "b", "*", "**", "_", "__", "[x](u)", "![i](p)", "`", "|", " ", "\n",
+                                 "#", "---", "```", "~~~", "> ", "- ", "1. "]), max_size=30))
+def test_markup_rule_on_any_mix_of_markers_matches_a_full_pass_of_every_pattern(parts):
+    # the rule skips a pattern when its marker characters are absent; that must never change the result
+    from analyzer import normalize as module
+    text = "".join(parts)
+
+    def every_pattern(segment: str) -> str:
+        if "|" in segment:
+            segment = "\n".join(module._TABLE_PIPE.sub(" | ", line).strip(" |") for line in segment.split("\n"))
+        for pattern, group in ((module._IMAGE, 1), (module._LINK, 1), (module._STRONG, 2),
+                               (module._EMPHASIS_STAR, 1), (module._EMPHASIS_UNDERSCORE, 1)):
+            segment = pattern.sub(rf"\{group}", segment)
+        return segment
+
+    once = module._LINE_PREFIX.sub("", text)
+    for pattern, replacement in ((module._FENCE_LINE, "```"), (module._CLOSING_HASHES, ""), (module._TABLE_RULE, "")):
+        once = pattern.sub(replacement, once)
+    assert module._markup_once(text) == module._outside_code(once, every_pattern)
 
 
 # ------------------------------------------------------------------ explain
