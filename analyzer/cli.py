@@ -170,7 +170,7 @@ def analyze(
     with _ProgressBar(not quiet) as progress:
         result = run_analysis(targets, settings=settings, progress=progress, git_dates=git_dates)
     report = build_report(result, settings=settings, generated_at=_now())
-    written = write_reports(report, out)
+    written = write_reports(report, out, parallel=settings.worker_count > 1)
     code = exit_code_for(result)
     if key and uptodate.input_key(targets, settings) == key:  # nothing changed while we ran
         uptodate.remember(settings.cache_dir, out, key, written, code)
@@ -395,7 +395,8 @@ def scan(
         from analyzer.report.render import write_reports
 
         generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        write_reports(build_report(result, settings=settings, generated_at=generated_at), out)
+        write_reports(build_report(result, settings=settings, generated_at=generated_at), out,
+                      parallel=settings.worker_count > 1)
     typer.echo(render_scan(outcome, output_format, root=result.root), nl=False)
     _print_skipped(result)
     _print_cache_problems(result)
