@@ -380,3 +380,19 @@ def test_streamed_csv_files_equal_the_in_memory_rendering(tmp_path):
     atomic_write_csv(target, ("file", "score", "ok", "note"), rows)
     assert target.read_bytes() == csv_text(("file", "score", "ok", "note"), rows).encode("utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]
+
+
+def test_pictures_drawn_in_a_forked_process_equal_those_drawn_inline(seeds_result, tmp_path):
+    # write_reports draws the PNGs in a second process while it writes the CSVs; --workers 1 draws them inline
+    from analyzer.report.model import build_report
+    from analyzer.report.render import write_reports
+    from analyzer.settings import Settings
+
+    report = build_report(seeds_result, settings=Settings())
+    forked = write_reports(report, tmp_path / "forked", parallel=True)
+    inline = write_reports(report, tmp_path / "inline", parallel=False)
+    assert [p.relative_to(tmp_path / "forked") for p in forked] == [p.relative_to(tmp_path / "inline") for p in inline]
+    pictures = [p for p in forked if p.suffix == ".png"]
+    assert {p.name for p in pictures} == {"heatmap.png", "dendrogram.png", "families.png", "lineage.png"}
+    for path in forked:
+        assert path.read_bytes() == (tmp_path / "inline" / path.relative_to(tmp_path / "forked")).read_bytes(), path
