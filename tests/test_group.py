@@ -360,3 +360,68 @@ def test_family_ids_are_the_same_on_every_run(write_corpus, run_analysis):
     assert first.file_families == second.file_families
     assert family_of(first) == family_of(second)
     assert first.block_families == second.block_families
+
+
+def _unit_by_unit_pairs(parsed, grouping, settings: Settings) -> dict[tuple[str, str], tuple[float, float, float, int]]:
+    """The module docstring's definition of file pairs, written out plainly: every pair of files, every unit."""
+    import math
+
+    df = {family.family_id: len(family.files) for family in grouping.families}
+    reference = max(len(parsed), settings.idf_reference_files)
+    units = {}
+    for agent_file in parsed:
+        units[agent_file.path] = [
+            (b.fingerprint, grouping.family_of_block.get(b.block_id, ""),
+             max(len(b.norm), 1) * max(math.log((reference + 1) / df.get(grouping.family_of_block.get(b.block_id, ""), 1))
+                                       / math.log(reference + 1), 0.0))
+            for b in agent_file.units]
+
+    def found(source, target):
+        weight, count = 0.0, 0
+        for fingerprint, family, unit_weight in source:
+            others = {fp for fp, fam, _ in target if family and fam == family}
+            if not others:
+                continue
+            count += 1
+            if fingerprint in others:
+                weight += unit_weight
+            else:
+                weight += unit_weight * (max(grouping.pair_scores.get(tuple(sorted((fingerprint, o))), 0.0)
+                                             for o in others) or 0.5)
+        return weight, count
+
+    result = {}
+    paths = sorted(units)
+    for i, a in enumerate(paths):
+        for b in paths[i + 1:]:
+            a_in_b, shared = found(units[a], units[b])
+            b_in_a, _ = found(units[b], units[a])
+            total_a, total_b = sum(w for *_, w in units[a]), sum(w for *_, w in units[b])
+            if shared:
+                result[(a, b)] = (round((a_in_b + b_in_a) / (total_a + total_b), 4), round(a_in_b / total_a, 4),
+                                  round(b_in_a / total_b, 4), shared)
+    return result
+
+
+def test_file_pairs_equal_the_unit_by_unit_definition_with_variants_and_boilerplate():
+    # 70 files: one boilerplate paragraph in all of them (a family too large to make pairs from), and
+    # small families whose members hold different near-duplicate variants, repeated units and own text
+    rng = random.Random(7)
+    words = "agent reviews code quality security tests latency cache queue schema deploy rollback".split()
+    boiler = "Always follow the house style guide and ask before deleting anything in the repository."
+    variants = [" ".join(rng.choice(words) for _ in range(14)) for _ in range(12)]
+    files = {}
+    for number in range(70):
+        own = " ".join(rng.choice(words) for _ in range(10)) + f" file {number} only."
+        base = variants[number % 12]
+        edited = base.replace(base.split()[3], "optimisation", 1) if number % 3 else base
+        body = [boiler, edited, own] + ([edited] if number % 5 == 0 else []) + [variants[(number * 7) % 12]]
+        files[f"f{number:02d}.md"] = "# Agent\n\n" + "\n\n".join(body) + "\n"
+    parsed, grouping, pairs, _ = grouped(files)
+    got = {(p.file_a, p.file_b): (p.similarity, p.containment_a_in_b, p.containment_b_in_a, p.shared_blocks)
+           for p in pairs}
+    expected = _unit_by_unit_pairs(parsed, grouping, SETTINGS)
+    assert len(got) > 100
+    assert set(got) <= set(expected)  # pairs are only generated through families of at most 50 files
+    assert all(got[key] == pytest.approx(expected[key], abs=1e-4) for key in got)
+    assert [(p.file_a, p.file_b) for p in pairs] == sorted(got)
