@@ -86,18 +86,20 @@ def group_blocks(files: tuple[AgentFile, ...], matches: tuple[TextMatch, ...]) -
         for block in agent_file.blocks:
             by_text[(match_class(block), block.fingerprint)].append(block)
     sets = UnionFind()
-    for key in by_text:
-        sets.find(key)
     pair_scores: dict[tuple[str, str], float] = {}
     for match in matches:
         sets.union((match.match_class, match.fingerprint_a), (match.match_class, match.fingerprint_b))
         pair_scores[(match.fingerprint_a, match.fingerprint_b)] = match.score
     groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for key in by_text:
-        groups[sets.find(key)].append(key)
+    matched = sets.parent
+    for key, blocks in by_text.items():
+        if key in matched:  # only texts that took part in a match can share a family with another text
+            groups[sets.find(key)].append(key)
+        elif len(blocks) >= 2:
+            groups[key].append(key)
     drafts = []
     for keys in groups.values():
-        members = sorted((block for key in keys for block in by_text[key]), key=lambda b: (b.file, b.ordinal))
+        members = sorted((block for key in keys for block in by_text[key]), key=_file_order)
         if len(members) >= 2:
             drafts.append((keys, members))
     drafts.sort(key=lambda d: (-len({b.file for b in d[1]}), -len(d[1]), d[1][0].block_id))
@@ -118,6 +120,10 @@ def group_blocks(files: tuple[AgentFile, ...], matches: tuple[TextMatch, ...]) -
         for block in members:
             family_of_block[block.block_id] = family_id
     return BlockGrouping(tuple(families), family_of_block, pair_scores)
+
+
+def _file_order(block: Block) -> tuple[str, int]:
+    return block.file, block.ordinal
 
 
 def _mean_similarity(counts: dict[str, int], pair_scores: dict[tuple[str, str], float]) -> float:
