@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,9 +50,9 @@ class Matrix:
 @dataclass(frozen=True)
 class Report:
     files: list[dict]
-    blocks: "BlockRows"  # a row per block, made as it is read (blocks.csv is the largest table)
+    blocks: Sequence[dict]  # BlockRows: a row per block, made as it is read (blocks.csv is the largest table)
     block_families: list[dict]
-    file_pairs: list[dict]
+    file_pairs: Sequence[dict]  # LazyRows: a row per file pair, made as it is read
     findings: list[dict]
     summary: dict
     similarity: Matrix
@@ -73,14 +74,13 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     blocks = BlockRows(result.files, block_family_of)
     block_families = [_block_family_row(bf, blocks_by_id) for bf in result.block_families]
     pairs = sorted(result.file_pairs, key=lambda p: (-p.similarity, p.file_a, p.file_b))
-    pair_rows = [_pair_row(p, family_of) for p in pairs]
     memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
     classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     block_pairs = block_pair_rows(result, classifier, block_family_of)
-    pair_classes = file_pair_classes(result, classifier, ((row["file_a"], row["file_b"]) for row in pair_rows
-                                                          if row["same_family"]))
-    for row in pair_rows:  # classes only within a file family; other pairs merely share some blocks
-        row["classes"] = " ".join(pair_classes.get((row["file_a"], row["file_b"]), ()))
+    # classes only within a file family; other pairs merely share some blocks
+    pair_classes = file_pair_classes(result, classifier, ((p.file_a, p.file_b) for p in pairs
+                                                          if family_of.get(p.file_a) == family_of.get(p.file_b)))
+    pair_rows = LazyRows(pairs, partial(_pair_row, family_of=family_of, classes=pair_classes))
     if memo is not None:
         memo.save()
     findings = [_finding_row(f) for f in result.findings]
@@ -119,27 +119,39 @@ def _file_row(agent_file, family_of, family_size) -> dict:
     }
 
 
-class BlockRows(Sequence):
-    """The rows of blocks.csv, built when iterated rather than held: 389,000 row dicts for
-    corpus-public took ~270 MB for a table that is only ever streamed to disk."""
+class LazyRows(Sequence):
+    """Table rows made from ``items`` by ``make`` each time they are read, never held all at once.
 
-    def __init__(self, files: tuple, block_family_of: dict[str, str]) -> None:
-        self._blocks = [block for agent_file in files for block in agent_file.blocks]
-        self._family_of = block_family_of
+    For the tables that are only streamed to disk or scanned: blocks.csv's
+    389,000 row dicts for corpus-public took ~270 MB, file_pairs.csv's
+    162,000 about 110 MB, against a few MB for the items they are made from.
+    """
+
+    def __init__(self, items: Sequence, make: Callable[[object], dict]) -> None:
+        self._items = items
+        self._make = make
 
     def __len__(self) -> int:
-        return len(self._blocks)
+        return len(self._items)
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return [_block_row(block, self._family_of) for block in self._blocks[index]]
-        return _block_row(self._blocks[index], self._family_of)
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
 
     def __iter__(self) -> Iterator[dict]:
-        return (_block_row(block, self._family_of) for block in self._blocks)
+        return map(self._make, self._items)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, (BlockRows, list)) and list(self) == list(other)
+        return isinstance(other, (LazyRows, list)) and list(self) == list(other)
+
+
+class BlockRows(LazyRows):
+    """The rows of blocks.csv (see ``LazyRows``)."""
+
+    def __init__(self, files: tuple, block_family_of: dict[str, str]) -> None:
+        super().__init__([block for agent_file in files for block in agent_file.blocks],
+                         partial(_block_row, block_family_of=block_family_of))
 
 
 def _block_row(block, block_family_of) -> dict:
@@ -162,13 +174,14 @@ def _block_family_row(family, blocks_by_id) -> dict:
     }
 
 
-def _pair_row(pair, family_of) -> dict:
+def _pair_row(pair, family_of, classes) -> dict:
     family_a, family_b = family_of.get(pair.file_a, ""), family_of.get(pair.file_b, "")
     return {
         "file_a": pair.file_a, "file_b": pair.file_b, "similarity": pair.similarity,
         "containment_a_in_b": pair.containment_a_in_b, "containment_b_in_a": pair.containment_b_in_a,
         "shared_blocks": pair.shared_blocks, "family_a": family_a, "family_b": family_b,
         "same_family": family_a == family_b, "relatedness": round(relatedness(pair), 4),
+        "classes": " ".join(classes.get((pair.file_a, pair.file_b), ())),
     }
 
 
