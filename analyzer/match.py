@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ _TOKEN = re.compile(r"\w+")
 _BUCKET_WINDOW = 48  # in an LSH bucket, each text is paired with this many length neighbours
 _MIN_TOKENS = 5  # stop tokens are given back to texts left with fewer tokens than this
 _VERIFY_CHUNK = 200_000
+_MERGE_BANDS = 8  # LSH survivors of this many bands are merged into one sorted unique array
 _SEED = 0x5EED_A6E7
 
 
@@ -131,13 +133,14 @@ def verify(texts: list[str], candidates: np.ndarray, *, threshold: float,
     if len(candidates) == 0:
         return []
     lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
-    la, lb = lengths[candidates[:, 0]], lengths[candidates[:, 1]]
-    bound = 2.0 * np.minimum(la, lb) / np.maximum(la + lb, 1.0)
-    survivors = candidates[bound >= threshold - 1e-9]
     found: list[tuple[int, int, float]] = []
     pool = np.array(texts, dtype=object)  # fancy indexing picks a chunk's strings in C, not a Python loop
-    for start in range(0, len(survivors), _VERIFY_CHUNK):
-        chunk = survivors[start:start + _VERIFY_CHUNK]
+    for start in range(0, len(candidates), _VERIFY_CHUNK):
+        chunk = candidates[start:start + _VERIFY_CHUNK]  # the length bound per chunk: 5 M pairs at once took 300 MB
+        la, lb = lengths[chunk[:, 0]], lengths[chunk[:, 1]]
+        chunk = chunk[2.0 * np.minimum(la, lb) / np.maximum(la + lb, 1.0) >= threshold - 1e-9]
+        if len(chunk) == 0:
+            continue
         scores = process.cpdist(pool[chunk[:, 0]].tolist(), pool[chunk[:, 1]].tolist(),
                                 scorer=fuzz.ratio, score_cutoff=threshold * 100.0, dtype=np.float32,
                                 workers=workers)
@@ -171,13 +174,13 @@ def tokenize(texts: list[str], *, stop_share: float) -> Tokens:
     by the token's text), so a short text can still meet its near-copies.
     """
     vocabulary: dict[str, int] = {}
-    flat: list[int] = []
-    offsets = [0]
+    flat = array("q")  # 8 bytes per token id; a list of Python ints held 36 per id (360 MB on corpus-public)
+    offsets = array("q", [0])
     for text in texts:
         flat.extend(sorted({vocabulary.setdefault(token, len(vocabulary)) for token in _TOKEN.findall(text)}))
         offsets.append(len(flat))
-    ids, starts = np.asarray(flat, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
-    del flat
+    ids, starts = np.frombuffer(flat, dtype=np.int64).copy(), np.frombuffer(offsets, dtype=np.int64).copy()
+    del flat, offsets
     words = tuple(vocabulary)
     frequency = np.bincount(ids, minlength=len(words))
     limit = max(2, int(stop_share * len(texts)))
@@ -225,7 +228,6 @@ def signatures(tokens: Tokens, *, perms: int) -> np.ndarray:
     b = rng.integers(0, 2**63, size=perms, dtype=np.uint64)
     crc = np.fromiter((zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens.vocabulary),
                       dtype=np.uint64, count=len(tokens.vocabulary))
-    token_hashes = crc[tokens.ids]
     count = len(tokens.offsets) - 1
     empty = tokens.sizes() == 0
     result = np.full((count, perms), np.iinfo(np.uint64).max, dtype=np.uint64)
@@ -240,7 +242,7 @@ def signatures(tokens: Tokens, *, perms: int) -> np.ndarray:
         lo, hi = starts[first], starts[last]
         if hi > lo:
             with np.errstate(over="ignore"):
-                hashed = (token_hashes[lo:hi, None] * a[None, :] + b[None, :]) >> np.uint64(32)
+                hashed = (crc[tokens.ids[lo:hi], None] * a[None, :] + b[None, :]) >> np.uint64(32)
             nonempty = np.flatnonzero(~empty[first:last]) + first
             result[nonempty] = np.minimum.reduceat(hashed, tokens.offsets[nonempty] - lo, axis=0)
         first = last
@@ -268,9 +270,14 @@ def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
         codes = _bucket_pairs(keys, usable, lengths, count, settings.block_threshold)
         pairs = np.stack([codes // count, codes % count], axis=1)
         kept.append(codes[estimated_jaccard(low, pairs) >= settings.min_candidate_jaccard - 1e-9])
+        del keys, codes, pairs
+        if len(kept) >= _MERGE_BANDS:  # most survivors recur in several bands: fold them as we go
+            kept = [sorted_unique(np.concatenate(kept))]
+    del minhashes, low
     if not kept:
         return np.empty((0, 2), dtype=np.int64)
     codes = sorted_unique(np.concatenate(kept))
+    del kept
     return np.stack([codes // count, codes % count], axis=1)
 
 
