@@ -132,7 +132,7 @@ def analyze(
     max_file_size: Annotated[Optional[int], typer.Option(help="Skip files larger than this many bytes.")] = None,
     matrix_max_files: Annotated[Optional[int], typer.Option(help="Largest library written as one square matrix.")] = None,
     follow_symlinks: Annotated[Optional[bool], typer.Option("--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links.")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Worker processes for parsing (0 = one per core).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Worker processes for parsing, pair classes and pictures (0 = one per core).")] = None,
     git_dates: Annotated[bool, typer.Option("--git-dates", help="Use each file's first-commit date (git) as lineage direction evidence.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     open_report: Annotated[bool, typer.Option("--open", help="Open report.html in the default browser, when one exists.")] = False,
