@@ -19,11 +19,9 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +29,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from analyzer.background import beside
 from analyzer.report.files import (
     atomic_write_bytes,
     atomic_write_csv,
@@ -189,45 +188,19 @@ def render_pictures(report: Report, heat_files: list[str]) -> dict[str, bytes]:
     }
 
 
-_FORKED: tuple[Report, list[str]] | None = None  # what a forked picture worker renders (set just before the fork)
-
-
-def _close_inherited(descriptor: int | None) -> None:
-    if descriptor is not None:
-        os.close(descriptor)
-
-
-def _render_forked() -> dict[str, bytes]:
-    assert _FORKED is not None
-    return render_pictures(*_FORKED)
-
-
 @contextmanager
 def _pictures_beside(report: Report, heat_files: list[str], *, parallel: bool,
                      lock: int | None = None) -> Iterator[Callable[[], dict[str, bytes]]]:
-    """The PNGs, drawn in a forked process while the caller writes the text reports.
+    """The PNGs, drawn in a forked process while the caller writes the text reports (``analyzer.background``).
 
     matplotlib needs ~5 s of CPU for the four pictures of a 5,000-file
-    library and the CSVs about as much, so on two cores they overlap. A
-    forked child sees the report as it is in memory, so nothing is pickled
-    on the way in; only the PNG bytes come back. Where ``fork`` does not
-    exist (Windows, or ``parallel`` off: ``--workers 1``) the pictures are
-    drawn inline. The bytes are the same either way. The child closes its
-    copy of the output lock's descriptor first, so only this process holds
-    the lock.
+    library and the CSVs about as much, so on two cores they overlap. The
+    child closes its copy of the output lock's descriptor first, so only this
+    process holds the lock. The bytes are the same either way.
     """
-    global _FORKED
-    if not parallel or "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda: render_pictures(report, heat_files)
-        return
-    _FORKED = (report, heat_files)
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_close_inherited, initargs=(lock,)) as pool:
-            future = pool.submit(_render_forked)
-            yield future.result
-    finally:
-        _FORKED = None
+    with beside(render_pictures, report, heat_files, parallel=parallel,
+                close_in_child=() if lock is None else (lock,)) as pictures:
+        yield pictures
 
 
 def _write_lineage(report: Report, put, picture: bytes) -> None:

@@ -1,0 +1,82 @@
+"""Behaviour of analyzer.background: work in a forked child gives what the caller would have computed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from analyzer.background import beside, can_fork
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="fork is not available on this platform")
+
+
+def _square_sums(values: list[int], *, offset: int = 0) -> tuple[int, int]:
+    return sum(v * v for v in values) + offset, os.getpid()
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _is_open(descriptor: int) -> bool:
+    try:
+        os.fstat(descriptor)
+    except OSError:
+        return False
+    return True
+
+
+@needs_fork
+def test_forked_result_equals_the_inline_result_and_comes_from_another_process():
+    values = list(range(1000))
+    with beside(_square_sums, values, offset=3, parallel=True) as forked:
+        forked_value, forked_pid = forked()
+    with beside(_square_sums, values, offset=3, parallel=False) as inline:
+        inline_value, inline_pid = inline()
+    assert forked_value == inline_value == sum(v * v for v in values) + 3
+    assert inline_pid == os.getpid() != forked_pid
+
+
+@needs_fork
+def test_an_exception_in_the_child_is_raised_to_the_caller():
+    with beside(_fail, "broken input", parallel=True) as result:
+        with pytest.raises(ValueError, match="broken input"):
+            result()
+
+
+@needs_fork
+def test_listed_descriptors_are_closed_in_the_child_only():
+    read_end, write_end = os.pipe()
+    try:
+        with beside(_is_open, write_end, parallel=True, close_in_child=(write_end,)) as open_in_child:
+            assert open_in_child() is False
+        assert _is_open(write_end)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_without_parallel_nothing_runs_until_the_result_is_asked_for():
+    calls = []
+    with beside(calls.append, "ran", parallel=False) as result:
+        assert calls == []
+        result()
+    assert calls == ["ran"]
+
+
+@needs_fork
+def test_analysis_with_forked_matching_and_lineage_equals_the_one_process_analysis(seeds_dir, monkeypatch):
+    # the size thresholds that keep small libraries in one process are lowered so the seeds take the fork paths
+    from analyzer import match, pipeline
+    from analyzer.settings import Settings
+
+    one_process = pipeline.analyze([seeds_dir], settings=Settings(workers=1))
+    monkeypatch.setattr(match, "_BACKGROUND_MIN_TEXTS", 0)
+    monkeypatch.setattr(pipeline, "_BACKGROUND_MIN_FILES", 0)
+    forked = pipeline.analyze([seeds_dir], settings=Settings(workers=2))
+    assert forked.text_matches == one_process.text_matches
+    assert {m.match_class for m in forked.text_matches} >= {"unit", "section"}
+    assert forked.lineage == one_process.lineage
+    assert forked.findings == one_process.findings
+    assert forked.file_families == one_process.file_families
