@@ -28,6 +28,11 @@ The cheapest test comes first, as in difflib:
    the cutoff cannot be reached), batched through ``process.cpdist`` so the
    scoring loop runs in C++ on every core.
 
+Classes are independent, so the largest (units, on real libraries) is
+scored in this process while the others (sections, front-matter fields) are
+scored in a forked child (``analyzer.background``): on corpus-public the
+section class is 5.5 s of the 18 s of CPU that matching costs.
+
 Measured on corpus-public (157,649 distinct unit texts): the first version
 paired every member of a bucket in a Python loop and scored pairs one call
 at a time (69 s LSH + 22 s scoring); the vectorised window and cpdist replace
@@ -47,6 +52,7 @@ from typing import Protocol
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from analyzer.background import beside
 from analyzer.models import KIND_FIELD, KIND_PREAMBLE, KIND_SECTION, Block, TextMatch
 from analyzer.settings import Settings
 
@@ -54,6 +60,7 @@ _TOKEN = re.compile(r"\w+")
 _BUCKET_WINDOW = 48  # in an LSH bucket, each text is paired with this many length neighbours
 _MIN_TOKENS = 5  # stop tokens are given back to texts left with fewer tokens than this
 _VERIFY_CHUNK = 200_000
+_BACKGROUND_MIN_TEXTS = 2000  # the other classes are scored in a forked child from this many texts
 _MERGE_BANDS = 8  # LSH survivors of this many bands are merged into one sorted unique array
 _SEED = 0x5EED_A6E7
 
@@ -94,19 +101,37 @@ def find_matches(blocks: Iterable[Block], *, settings: Settings, memo: Memo | No
     ``MATCH_SETTINGS``; a ``memo`` may supply a class's pairs for a set it has
     seen (it must return exactly what scoring would).
     """
-    matches: list[TextMatch] = []
+    found: dict[str, list[tuple[str, str, float]]] = {}
+    todo: dict[str, tuple[list[str], list[str]]] = {}  # class -> (fingerprints, their texts), not remembered
     for cls, texts in sorted(distinct_texts(blocks).items()):
         fingerprints = sorted(fp for fp, text in texts.items() if len(text) >= settings.min_near_chars)
         if len(fingerprints) < 2:
             continue
         pairs = memo.get(cls, fingerprints) if memo is not None else None
         if pairs is None:
-            norms = [texts[fp] for fp in fingerprints]
-            pairs = [(fingerprints[i], fingerprints[j], score) for i, j, score in score_pairs(norms, settings=settings)]
-            if memo is not None:
-                memo.put(cls, fingerprints, pairs)
+            todo[cls] = (fingerprints, [texts[fp] for fp in fingerprints])
+        else:
+            found[cls] = pairs
+    # the largest class is scored here, the others meanwhile in a forked child (analyzer.background)
+    largest = max(todo, key=lambda cls: (len(todo[cls][0]), cls), default="")
+    others = {cls: work for cls, work in todo.items() if cls != largest}
+    parallel = settings.worker_count > 1 and sum(len(t) for _, t in others.values()) >= _BACKGROUND_MIN_TEXTS
+    with beside(_score_classes, others, settings, parallel=parallel) as other_pairs:
+        found.update(_score_classes({largest: todo[largest]} if largest else {}, settings))
+        found.update(other_pairs())
+    matches: list[TextMatch] = []
+    for cls, pairs in found.items():
+        if memo is not None and cls in todo:
+            memo.put(cls, todo[cls][0], pairs)
         matches.extend(TextMatch(cls, a, b, score) for a, b, score in pairs)
     return tuple(sorted(matches))
+
+
+def _score_classes(work: dict[str, tuple[list[str], list[str]]],
+                   settings: Settings) -> dict[str, list[tuple[str, str, float]]]:
+    """``score_pairs`` for each class, as (fingerprint, fingerprint, score) triples."""
+    return {cls: [(fingerprints[i], fingerprints[j], score) for i, j, score in score_pairs(norms, settings=settings)]
+            for cls, (fingerprints, norms) in work.items()}
 
 
 def score_pairs(texts: list[str], *, settings: Settings) -> list[tuple[int, int, float]]:

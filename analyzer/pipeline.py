@@ -5,6 +5,10 @@ It reads top to bottom like the stages it runs, each one timed:
     discover -> read and parse (in parallel) -> match -> group blocks
     -> file pairs -> file families -> findings -> lineage
 
+With two or more workers and a library large enough to pay for a fork,
+matching scores its smaller classes and lineage runs beside the findings in
+a forked child (``analyzer.background``); the results are the same values.
+
 Only ``discover``, ``read_and_parse`` and (with ``git_dates``) the git
 history read touch the disk; everything after
 them is a pure function of the parsed files and the settings.
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer import cache
+from analyzer.background import beside
 from analyzer.discover import FileTooLarge, discover, read_file
 from analyzer.findings import find_findings
 from analyzer.gitdates import GitDatesError, first_commit_dates
@@ -37,6 +42,7 @@ from analyzer.settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 _PARALLEL_MIN_FILES = 200
+_BACKGROUND_MIN_FILES = 500  # below this, lineage takes less time than forking the process costs
 
 
 class GitDatesWarning(UserWarning):
@@ -63,11 +69,15 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         grouping = group_blocks(files, matches)
         pairs = file_pairs(files, grouping, settings=settings)
         families = file_families(files, pairs, settings=settings)
-    with _timed("findings", timings):
-        findings = find_findings(files, families, grouping, top_blocks=settings.top_blocks)
-    with _timed("lineage", timings):
-        dates = read_git_dates(discovery.root, files) if git_dates else None
-        lineage = infer_lineage(files, families, pairs, dates=dates)
+    dates = read_git_dates(discovery.root, files) if git_dates else None
+    # lineage and findings both read only the groups: lineage runs in a forked child meanwhile (its
+    # timing is then the wait for it after the findings; see analyzer.background)
+    with beside(infer_lineage, files, families, pairs, dates=dates,
+                parallel=settings.worker_count > 1 and len(files) >= _BACKGROUND_MIN_FILES) as lineage_result:
+        with _timed("findings", timings):
+            findings = find_findings(files, families, grouping, top_blocks=settings.top_blocks)
+        with _timed("lineage", timings):
+            lineage = lineage_result()
     return AnalysisResult(
         root=discovery.root,
         files=files,
