@@ -65,6 +65,7 @@ class Settings:
     min_candidate_jaccard: float = 0.15  # LSH candidates whose MinHash Jaccard estimate is lower are not scored
     # grouping
     file_threshold: float = 0.45
+    named_family_threshold: float = 0.30  # files declaring one name or title join at this relatedness (group.py)
     idf_reference_files: int = 100
     # reports
     matrix_max_files: int = 400
@@ -81,6 +82,7 @@ class Settings:
     def validate(self) -> None:
         _in_range("block_threshold", self.block_threshold, 0.5, 1.0)
         _in_range("file_threshold", self.file_threshold, 0.0, 1.0)
+        _in_range("named_family_threshold", self.named_family_threshold, 0.0, 1.0)
         _in_range("stop_token_share", self.stop_token_share, 0.0, 1.0)
         _in_range("min_candidate_jaccard", self.min_candidate_jaccard, 0.0, 1.0)
         _in_range("min_near_chars", self.min_near_chars, 1, 10_000)

@@ -11,6 +11,7 @@ from analyzer.group import (
     UnionFind,
     average_linkage,
     file_families,
+    file_identity,
     file_pairs,
     group_blocks,
     relatedness,
@@ -425,3 +426,65 @@ def test_file_pairs_equal_the_unit_by_unit_definition_with_variants_and_boilerpl
     assert set(got) <= set(expected)  # pairs are only generated through families of at most 50 files
     assert all(got[key] == pytest.approx(expected[key], abs=1e-4) for key in got)
     assert [(p.file_a, p.file_b) for p in pairs] == sorted(got)
+
+
+# ------------------------------------------------------------------ named links
+
+
+def _paragraphs(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    vocabulary = [f"{a}{b}" for a in ("lum", "dor", "kel", "vas", "pim", "tor", "sef", "gar") for b in
+                  ("ant", "ello", "ix", "omy", "ura", "est", "ique", "ard")]
+    return [" ".join(rng.choice(vocabulary) for _ in range(18)) + "." for _ in range(count)]
+
+
+def rewrite_chain(names: tuple[str, str, str, str]) -> dict[str, str]:
+    """Four versions of one agent, each rewriting five of the previous version's eight paragraphs.
+
+    Each step keeps three eighths of the text; v1 shares no paragraph with v3 or v4.
+    """
+    base = _paragraphs(1, 8)
+    versions = [base]
+    for step in range(3):
+        previous = versions[-1]
+        versions.append(previous[5:] + _paragraphs(100 + step, 5))
+    return {f"v{n + 1}.md": f"---\nname: {name}\ndescription: d\n---\n\n## Role\n\n" + "\n\n".join(paragraphs) + "\n"
+            for n, (name, paragraphs) in enumerate(zip(names, versions))}
+
+
+def test_rewrite_chain_is_a_fair_scenario():
+    _, _, pairs, _ = grouped(rewrite_chain(("a", "b", "c", "d")))
+    steps = [relatedness(pair_of(pairs, f"v{n}.md", f"v{n + 1}.md")) for n in (1, 2, 3)]
+    assert all(SETTINGS.named_family_threshold <= step < SETTINGS.file_threshold for step in steps)
+    assert relatedness(pair_of(pairs, "v1.md", "v4.md")) < 0.05
+
+
+def test_versions_declaring_one_name_stay_one_family_through_a_rewrite_chain():
+    _, _, _, families = grouped(rewrite_chain(("reviewer",) * 4))
+    assert [f.members for f in families] == [("v1.md", "v2.md", "v3.md", "v4.md")]
+
+
+def test_same_rewrite_chain_under_different_names_splits():
+    _, _, _, families = grouped(rewrite_chain(("alpha", "beta", "gamma", "delta")))
+    assert all(len(f.members) == 1 for f in families)
+
+
+def test_a_shared_title_counts_like_a_shared_name():
+    files = {path: text.replace("## Role", "# Code Review\n\n## Role").replace("name: ", "name: x")
+             for path, text in rewrite_chain(("a", "b", "c", "d")).items()}
+    _, _, _, families = grouped(files)
+    assert len(families) == 1
+
+
+def test_a_shared_name_without_shared_text_is_not_a_family():
+    files = {"a.md": "---\nname: senior-backend-engineer\n---\n\n" + "\n\n".join(_paragraphs(7, 6)) + "\n",
+             "b.md": "---\nname: Senior Backend Engineer\n---\n\n" + "\n\n".join(_paragraphs(8, 6)) + "\n"}
+    _, _, _, families = grouped(files)
+    assert len(families) == 2
+
+
+def test_file_identity_compares_names_and_titles_as_slugs():
+    (agent_file,) = parse_all({"x.md": "---\nname: Intake Start\n---\n\n# Intake Start (SDLC)\n\n## Task\n\ntext\n"})
+    assert file_identity(agent_file) == {"intake-start", "intake-start-sdlc"}
+    (untitled,) = parse_all({"y.md": "## Task\n\ntext\n"})
+    assert file_identity(untitled) == frozenset()
