@@ -89,3 +89,46 @@ def naive_baseline(texts: dict[str, str], threshold: float = 0.5) -> tuple[dict[
                     parent_of[other] = node
                     stack.append(other)
     return family_of, parent_of
+
+
+def identical_copies_family_ceiling(truth: dict[str, dict], texts: dict[str, bytes]) -> float:
+    """Best family F1 any content-based method can reach: byte-identical files must share a family.
+
+    Truth families that hold byte-identical files are merged (no method that
+    reads only the files can tell two identical files apart), and that
+    merged partition is scored against the truth.
+    """
+    sets = UnionFind()
+    by_content: dict[bytes, str] = {}
+    for name in sorted(truth):
+        sets.union(truth[name]["family"], truth[name]["family"])
+        first = by_content.setdefault(texts[name], name)
+        sets.union(truth[first]["family"], truth[name]["family"])
+    merged = {name: sets.find(truth[name]["family"]) for name in truth}
+    return score(truth, merged, {n: t["parent"] or "" for n, t in truth.items()}).family_f1
+
+
+def outside_closest_tree(truth: dict[str, dict], texts: dict[str, str]) -> list[tuple[str, str]]:
+    """True edges (child, parent) missing from their true family's maximum spanning tree on whole-text ratio.
+
+    Such an edge has a path between its two files made only of closer
+    pairs: reverts, as a rule (after A -> B -> C with C undoing B's change,
+    C is closer to A than to B). Any method that links each file to its
+    closest relatives misses these edges, even with the families given.
+    """
+    members: dict[str, list[str]] = defaultdict(list)
+    for name, t in truth.items():
+        members[t["family"]].append(name)
+    missed = []
+    for family in sorted(members):
+        names = sorted(members[family])
+        scored = sorted(((fuzz.ratio(texts[a], texts[b]), a, b) for a, b in itertools.combinations(names, 2)),
+                        key=lambda e: (-e[0], e[1], e[2]))
+        sets, tree = UnionFind(), set()
+        for _, a, b in scored:
+            if sets.find(a) != sets.find(b):
+                sets.union(a, b)
+                tree.add(frozenset((a, b)))
+        missed += [(child, truth[child]["parent"]) for child in names
+                   if truth[child]["parent"] and frozenset((child, truth[child]["parent"])) not in tree]
+    return missed
