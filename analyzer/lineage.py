@@ -80,7 +80,6 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from itertools import groupby
 
 from rapidfuzz import fuzz
 
@@ -142,16 +141,43 @@ def _pair(pair_of: dict[tuple[str, str], FilePair], a: str, b: str) -> tuple[flo
 
 
 def word_sequence(agent_file: AgentFile) -> list[str]:
-    """The file's normalised unit text as words, sections sorted by heading path (text in order inside each).
+    """The file's normalised text as words: sections sorted by heading path, each its heading then its units.
 
     Sorting by the full heading path keeps every subsection under its parent
     and makes moving a section around cost nothing here; the order of the
-    words inside a section still counts. ``surface_sequence`` still sees the move.
+    words inside a section still counts. ``surface_sequence`` still sees the
+    move. Headings count as words like the rest: a renamed heading is an
+    edit a descendant inherits, so it tells which copy a file was made from
+    (with headings left out, a rename was only a change of sort order;
+    measured with headings in: synthetic edge F1 0.930 -> 0.934, directed
+    0.796 -> 0.806, worst seed 0.758 -> 0.790; real histories unchanged).
     """
-    runs = [(path, [b.norm for b in blocks])
-            for path, blocks in groupby(agent_file.units, key=lambda b: b.heading_path)]
-    runs.sort(key=lambda run: run[0])
-    return " ".join(text for _, texts in runs for text in texts).split()
+    headings = section_heading_norms(agent_file)
+    texts: dict[str, list[str]] = {path: [norm] for path, norm in headings.items()}
+    for block in agent_file.units:
+        texts.setdefault(block.heading_path, []).append(block.norm)
+    return " ".join(text for path in sorted(texts) for text in texts[path]).split()
+
+
+def section_heading_norms(agent_file: AgentFile) -> dict[str, str]:
+    """Heading path -> the normalised heading of that section (first section wins on a repeated path).
+
+    A section's normalised text is its normalised heading followed by its
+    direct children's (``parse._finish``), so the heading is what is left
+    once the children's part is taken off the end.
+    """
+    children: dict[str, list[str]] = defaultdict(list)
+    for block in agent_file.blocks:
+        if block.parent and block.norm:
+            children[block.parent].append(block.norm)
+    headings: dict[str, str] = {}
+    for block in agent_file.blocks:
+        if block.kind != KIND_SECTION or block.heading_path in headings:
+            continue
+        rest = " ".join(children.get(block.block_id, ()))
+        heading = block.norm[:len(block.norm) - len(rest)] if rest and block.norm.endswith(rest) else block.norm
+        headings[block.heading_path] = heading.strip()
+    return headings
 
 
 def surface_sequence(agent_file: AgentFile) -> list[str]:

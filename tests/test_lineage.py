@@ -232,6 +232,31 @@ def test_word_sequence_ignores_section_order(write_corpus, run_analysis):
     assert word_sequence(files["a.md"]) == word_sequence(files["b.md"])
 
 
+def test_word_sequence_counts_a_renamed_heading(write_corpus, run_analysis):
+    """A heading is text: renaming one changes the words (and spelling a heading differently does not)."""
+    from analyzer.lineage import word_sequence
+
+    renamed = [BASE[0], BASE[1].replace("## Part 2", "## Quality Gates"), BASE[2], BASE[3]]
+    respelled = [BASE[0], BASE[1].replace("## Part 2", "## Part 2 Optimisation"), BASE[2], BASE[3]]
+    american = [BASE[0], BASE[1].replace("## Part 2", "## Part 2 Optimization"), BASE[2], BASE[3]]
+    folder = write_corpus({"a.md": agent("named", BASE), "b.md": agent("named", renamed),
+                           "c.md": agent("named", respelled), "d.md": agent("named", american)})
+    files = {f.path: f for f in run_analysis(folder).files}
+    assert "gates" in word_sequence(files["b.md"]) and "gates" not in word_sequence(files["a.md"])
+    assert word_sequence(files["c.md"]) == word_sequence(files["d.md"])
+
+
+def test_descendant_of_a_renamed_copy_hangs_from_the_copy(write_corpus, run_analysis):
+    """o -> r renames two headings; g, made from r, adds a section and keeps r's headings, not o's."""
+    renamed = [BASE[0], BASE[1].replace("## Part 2", "## Quality Gates"), BASE[2],
+               BASE[3].replace("## Part 4", "## Escalation Path")]
+    folder = write_corpus({"o.md": agent("renamed", BASE), "r.md": agent("renamed", renamed),
+                           "g.md": agent("renamed", renamed + [section("Extra", 61)])})
+    edges = {frozenset((child, parent)) for child, (parent, _) in lineage_of(run_analysis(folder)).items() if parent}
+    assert frozenset(("g.md", "r.md")) in edges
+    assert frozenset(("g.md", "o.md")) not in edges
+
+
 # --- lineage.csv / json / md / png contract -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
