@@ -191,8 +191,8 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     if len(paths) < 2:
         return ()
     entries = _Entries(paths, units)
-    pair_cap = max(50, int(0.02 * len(files)))
-    first, second = entries.member_pairs(pair_cap)
+    cap = pair_cap(len(files))
+    first, second = entries.member_pairs(cap)
     count = len(paths)
     codes = sorted_unique(entries.file[first] * count + entries.file[second])
     if len(codes) == 0:
@@ -200,7 +200,7 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     # every (candidate pair, common family) incidence: the small families' member pairs, then the large ones'
     pair_of = [np.searchsorted(codes, entries.file[first] * count + entries.file[second])]
     left, right = [first], [second]
-    for members in entries.large_families(pair_cap):
+    for members in entries.large_families(cap):
         held = np.full(count, -1, dtype=np.int64)
         held[entries.file[members]] = members
         a, b = held[codes // count], held[codes % count]
@@ -361,10 +361,24 @@ def _slug(text: str) -> str:
 
 def named_links(files: tuple[AgentFile, ...], pairs: tuple[FilePair, ...], *,
                 threshold: float) -> list[tuple[str, str]]:
-    """File pairs that declare a common identity (``file_identity``) and reach ``threshold`` relatedness."""
+    """File pairs that declare a common identity (``file_identity``) and reach ``threshold`` relatedness.
+
+    An identity declared by more files than ``pair_cap`` (the cap on block
+    families that make file pairs, ``max(50, 2 % of files)``) is a
+    template's or a convention's ("Instructions", "assistant"), not one
+    agent's, and links nothing.
+    """
     identity = {f.path: file_identity(f) for f in files}
+    declared = Counter(slug for slugs in identity.values() for slug in slugs)
+    cap = pair_cap(len(files))
+    identity = {path: frozenset(s for s in slugs if declared[s] <= cap) for path, slugs in identity.items()}
     return [(p.file_a, p.file_b) for p in pairs
             if relatedness(p) >= threshold and identity[p.file_a] & identity[p.file_b]]
+
+
+def pair_cap(file_count: int) -> int:
+    """Most files a block family (or a declared identity) may span and still make file pairs."""
+    return max(50, int(0.02 * file_count))
 
 
 def join_named(clusters: list[list[str]], links: list[tuple[str, str]]) -> list[list[str]]:

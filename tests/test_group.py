@@ -488,3 +488,12 @@ def test_file_identity_compares_names_and_titles_as_slugs():
     assert file_identity(agent_file) == {"intake-start", "intake-start-sdlc"}
     (untitled,) = parse_all({"y.md": "## Task\n\ntext\n"})
     assert file_identity(untitled) == frozenset()
+
+
+def test_a_name_declared_by_more_files_than_the_pair_cap_links_nothing():
+    files = rewrite_chain(("assistant",) * 4)
+    for n in range(50):  # 54 files named "assistant" in all: a convention, not one agent's name
+        files[f"other-{n:02d}.md"] = "---\nname: assistant\n---\n\n" + "\n\n".join(_paragraphs(1000 + n, 3)) + "\n"
+    _, _, _, families = grouped(files)
+    by_file = {path: family.family_id for family in families for path in family.members}
+    assert len({by_file[f"v{n}.md"] for n in (1, 2, 3, 4)}) == 4
