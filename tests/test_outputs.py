@@ -396,3 +396,10 @@ def test_pictures_drawn_in_a_forked_process_equal_those_drawn_inline(seeds_resul
     assert {p.name for p in pictures} == {"heatmap.png", "dendrogram.png", "families.png", "lineage.png"}
     for path in forked:
         assert path.read_bytes() == (tmp_path / "inline" / path.relative_to(tmp_path / "forked")).read_bytes(), path
+
+
+def test_file_pairs_name_the_identity_both_files_declare(seeds_out):
+    shared = {(p["file_a"][:3], p["file_b"][:3]): p["shared_name"] for p in read_csv(seeds_out / "file_pairs.csv")}
+    assert shared[("000", "002")] == "senior-backend-engineer"
+    assert shared[("000", "003")] == "senior-backend-engineer"  # 003 only shares the name
+    assert shared[("000", "001")] == ""  # 001 is named backend-engineer

@@ -19,7 +19,7 @@ import numpy as np
 
 from analyzer import __version__
 from analyzer.cache import ClassificationMemo
-from analyzer.group import relatedness
+from analyzer.group import file_identity, relatedness
 from analyzer.models import AnalysisResult
 from analyzer.report.html_data import consolidation_tokens, family_diffs
 from analyzer.report.lineage_out import lineage_model
@@ -33,7 +33,8 @@ BLOCKS_COLUMNS = ("file", "block_id", "kind", "heading_path", "start_line", "end
 BLOCK_FAMILIES_COLUMNS = ("block_family", "members", "files", "kind", "representative", "mean_similarity",
                           "file_count", "chars", "preview")
 FILE_PAIRS_COLUMNS = ("file_a", "file_b", "similarity", "containment_a_in_b", "containment_b_in_a",
-                      "shared_blocks", "family_a", "family_b", "same_family", "relatedness", "classes")
+                      "shared_blocks", "family_a", "family_b", "same_family", "relatedness", "classes",
+                      "shared_name")
 BLOCK_PAIRS_COLUMNS = ("block_a", "block_b", "file_a", "file_b", "score", "classes", "details", "match_class",
                        "block_family", "copies_a", "copies_b")
 FINDINGS_COLUMNS = ("kind", "message", "files")
@@ -80,7 +81,8 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     # classes only within a file family; other pairs merely share some blocks
     pair_classes = file_pair_classes(result, classifier, ((p.file_a, p.file_b) for p in pairs
                                                           if family_of.get(p.file_a) == family_of.get(p.file_b)))
-    pair_rows = LazyRows(pairs, partial(_pair_row, family_of=family_of, classes=pair_classes))
+    identity = {f.path: file_identity(f) for f in result.files}
+    pair_rows = LazyRows(pairs, partial(_pair_row, family_of=family_of, classes=pair_classes, identity=identity))
     if memo is not None:
         memo.save()
     findings = [_finding_row(f) for f in result.findings]
@@ -174,7 +176,7 @@ def _block_family_row(family, blocks_by_id) -> dict:
     }
 
 
-def _pair_row(pair, family_of, classes) -> dict:
+def _pair_row(pair, family_of, classes, identity) -> dict:
     family_a, family_b = family_of.get(pair.file_a, ""), family_of.get(pair.file_b, "")
     return {
         "file_a": pair.file_a, "file_b": pair.file_b, "similarity": pair.similarity,
@@ -182,6 +184,7 @@ def _pair_row(pair, family_of, classes) -> dict:
         "shared_blocks": pair.shared_blocks, "family_a": family_a, "family_b": family_b,
         "same_family": family_a == family_b, "relatedness": round(relatedness(pair), 4),
         "classes": " ".join(classes.get((pair.file_a, pair.file_b), ())),
+        "shared_name": " ".join(sorted(identity[pair.file_a] & identity[pair.file_b])),
     }
 
 
