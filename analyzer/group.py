@@ -46,7 +46,9 @@ clusters by single link when its relatedness reaches the lower
 ``named_family_threshold`` (default 0.30, two thirds of the plain
 threshold). A shared name alone is not enough: seed 003 of the founding
 example is named ``senior-backend-engineer`` like three of the others and
-shares almost no text (relatedness 0.004), so it stays alone. Measured on
+shares almost no text (relatedness 0.004), so it stays alone. A name that
+more files declare than the pair cap (``pair_cap``) is a convention's
+("assistant", "Instructions") and links nothing. Measured on
 the real lineage histories (``benchmarks/lineage_histories.py``): family F1
 0.890 -> 0.946 (the ceiling there: two byte-identical files are filed as
 two families), unchanged on the synthetic families with house boilerplate;
