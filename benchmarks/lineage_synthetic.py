@@ -17,7 +17,7 @@ per seed, then mean and worst and the ratio ours/naive; then where we lose:
 per mutation type of the true edge, how often the edge is found, oriented
 right, and what the wrong parents are.
 
-    python benchmarks/lineage_synthetic.py [--seeds 5] [--families 40] [--distractors 150] [--keep DIR]
+    python benchmarks/lineage_synthetic.py [--seeds 5] [--first-seed 1] [--families 40] [--distractors 150] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -252,14 +252,16 @@ def print_analysis(runs: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5, help="run seeds 1..N")
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds to run")
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="run seeds FIRST..FIRST+N-1 (e.g. 6 for seeds nobody tuned on)")
     parser.add_argument("--families", type=int, default=40)
     parser.add_argument("--distractors", type=int, default=150)
     parser.add_argument("--keep", type=Path, help="write each seed's corpus, truth and edge operators here")
     parser.add_argument("--no-analysis", action="store_true", help="print only the score table")
     args = parser.parse_args()
     runs = []
-    for seed in range(1, args.seeds + 1):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         runs.append(run_seed(seed, args))
         print(f"seed {seed} done", file=sys.stderr, flush=True)
     print_scores(runs)
