@@ -21,7 +21,7 @@ boilerplate: the corpus is too small to tell, so R keeps the idf near 1.
 an identical text in B, the fuzzy score for a near-duplicate, 0 otherwise.
 ``similarity`` is the symmetric (Dice) form: matched weight on both sides
 over the total weight of both files. Pairs are generated only from block
-families present in at most ``max(50, 2 % of files)`` files, so a block
+families present in at most ``pair_cap`` files (2 % of the files, within [50, 100]), so a block
 found everywhere cannot make a quadratic number of pairs; such blocks still
 count in the scores of pairs found through other blocks.
 
@@ -366,7 +366,7 @@ def named_links(files: tuple[AgentFile, ...], pairs: tuple[FilePair, ...], *,
     """File pairs that declare a common identity (``file_identity``) and reach ``threshold`` relatedness.
 
     An identity declared by more files than ``pair_cap`` (the cap on block
-    families that make file pairs, ``max(50, 2 % of files)``) is a
+    families that make file pairs, 2 % of files within [50, 100]) is a
     template's or a convention's ("Instructions", "assistant"), not one
     agent's, and links nothing.
     """
@@ -379,8 +379,17 @@ def named_links(files: tuple[AgentFile, ...], pairs: tuple[FilePair, ...], *,
 
 
 def pair_cap(file_count: int) -> int:
-    """Most files a block family (or a declared identity) may span and still make file pairs."""
-    return max(50, int(0.02 * file_count))
+    """Most files a block family (or a declared identity) may span and still make file pairs.
+
+    2 % of the library, clamped to [50, 100]. A family of k files makes
+    k·(k-1)/2 pairs, so the cap must stop growing with the library: with an
+    unclamped 2 %, a block pasted into 1,000 of 50,000 files made ~500 k
+    pairs on its own, and the scale series ran out of memory in
+    ``file_pairs`` (16 GB at 50 k files). corpus-public (4,984 files, cap 99)
+    is unchanged. Families above the cap still add their weight to the pairs
+    other blocks make.
+    """
+    return min(100, max(50, int(0.02 * file_count)))
 
 
 def join_named(clusters: list[list[str]], links: list[tuple[str, str]]) -> list[list[str]]:

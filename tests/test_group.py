@@ -497,3 +497,13 @@ def test_a_name_declared_by_more_files_than_the_pair_cap_links_nothing():
     _, _, _, families = grouped(files)
     by_file = {path: family.family_id for family in families for path in family.members}
     assert len({by_file[f"v{n}.md"] for n in (1, 2, 3, 4)}) == 4
+
+
+def test_pair_cap_stops_growing_with_the_library():
+    """Each block family of k files makes k(k-1)/2 pairs: the cap must be bounded for growth to stay linear."""
+    from analyzer.group import pair_cap
+
+    caps = [pair_cap(n) for n in (1, 100, 2_500, 4_984, 20_000, 50_000, 10_000_000)]
+    assert caps == sorted(caps)
+    assert caps[0] == 50 and caps[-1] == caps[-2] == caps[-3] <= 100
+    assert pair_cap(4_984) == int(0.02 * 4_984)  # corpus-public keeps the cap its results were measured with
