@@ -129,6 +129,7 @@ def analyze(
     rules: Annotated[Optional[str], typer.Option(help="Normalisation rules: all, none, a comma list, or edits such as -spelling.")] = None,
     threshold: Annotated[Optional[float], typer.Option(help="Block near-duplicate threshold in [0.5, 1].")] = None,
     family_threshold: Annotated[Optional[float], typer.Option(help="File family linkage threshold in [0, 1].")] = None,
+    named_family_threshold: Annotated[Optional[float], typer.Option(help="Relatedness in [0, 1] at which two files declaring the same name or title join one family (1 turns named links off for all but identical files).")] = None,
     max_file_size: Annotated[Optional[int], typer.Option(help="Skip files larger than this many bytes.")] = None,
     matrix_max_files: Annotated[Optional[int], typer.Option(help="Largest library written as one square matrix.")] = None,
     follow_symlinks: Annotated[Optional[bool], typer.Option("--follow-symlinks/--no-follow-symlinks", help="Follow symbolic links.")] = None,
@@ -148,7 +149,8 @@ def analyze(
     targets = list(paths) if paths else [default_corpus()]
     settings = build_settings(
         targets[0], include=tuple(include) if include else None, exclude=tuple(exclude) if exclude else None,
-        rules=rules, block_threshold=threshold, file_threshold=family_threshold, max_file_size=max_file_size,
+        rules=rules, block_threshold=threshold, file_threshold=family_threshold,
+        named_family_threshold=named_family_threshold, max_file_size=max_file_size,
         matrix_max_files=matrix_max_files, follow_symlinks=follow_symlinks, workers=workers,
     )
     settings = settings.replace(cache_dir=cache_folder(cache_dir, no_cache, settings.cache_dir))

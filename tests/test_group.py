@@ -507,3 +507,22 @@ def test_pair_cap_stops_growing_with_the_library():
     assert caps == sorted(caps)
     assert caps[0] == 50 and caps[-1] == caps[-2] == caps[-3] <= 100
     assert pair_cap(4_984) == int(0.02 * 4_984)  # corpus-public keeps the cap its results were measured with
+
+
+@pytest.mark.parametrize("value, families", [("0.3", 1), ("1", 4)])
+def test_cli_named_family_threshold_sets_when_named_files_join(tmp_path, value, families):
+    import csv
+    import subprocess
+    import sys
+
+    folder = tmp_path / "library"
+    folder.mkdir()
+    for name, text in rewrite_chain(("reviewer",) * 4).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    completed = subprocess.run([sys.executable, "-m", "analyzer", "analyze", str(folder), "--out", str(out), "--quiet",
+                                "--no-cache", "--named-family-threshold", value], capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    with open(out / "files.csv", encoding="utf-8", newline="") as handle:
+        assert len({row["family"] for row in csv.DictReader(handle)}) == families
