@@ -17,6 +17,21 @@ same value, so outputs never depend on which path ran.
 
 Descriptors listed in ``close_in_child`` are closed in the child first (the
 report writer's output lock: the child must not keep it held).
+
+**Memory.** A forked child's resident set starts as the caller's: Linux
+counts every inherited page it maps, shared or not, so its peak RSS (what
+``ru_maxrss`` and the benchmarks report, per process) is the caller's size at
+the fork plus whatever the child allocates. Forking the 880 MB report writer to
+draw four PNGs made a 1,030 MB child, the run's peak on corpus-public. With ``fresh=True`` the
+child is a new interpreter (``spawn``) that imports what the function needs
+and receives its arguments pickled: right for small inputs and heavy work
+(matplotlib), wrong for the hundreds of MB of blocks that matching reads.
+The fresh child is ``python -c _BOOTSTRAP`` reading one pickle from its stdin
+(the caller's ``sys.path``, then the function and its arguments) and writing
+the pickled result, or the exception, to its stdout. Not ``multiprocessing``'s
+``spawn``, which imports the caller's ``__main__`` again in the child: a
+script that calls the library without an ``if __name__ == "__main__"`` guard
+would run twice.
 """
 
 from __future__ import annotations
@@ -24,6 +39,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -41,15 +59,28 @@ def can_fork() -> bool:
 
 @contextmanager
 def beside(function: Callable[..., T], *args: Any, parallel: bool = True, close_in_child: tuple[int, ...] = (),
-           **kwargs: Any) -> Iterator[Callable[[], T]]:
+           fresh: bool = False, **kwargs: Any) -> Iterator[Callable[[], T]]:
     """Start ``function(*args, **kwargs)`` in a forked process; yields a callable that returns its result.
 
     Call the yielded callable once, inside the ``with`` block. Without
     ``parallel`` (or without fork) it computes the result there and then.
-    An exception raised by ``function`` is raised by the callable.
+    An exception raised by ``function`` is raised by the callable. With
+    ``fresh``, the child is a new interpreter instead of a fork (see the
+    module docstring): ``function`` must be importable and the arguments
+    picklable; descriptors are not inherited then, so none need closing.
     """
     if not parallel or not can_fork():
         yield lambda: function(*args, **kwargs)
+        return
+    if fresh:
+        child = _start_fresh(function, args, kwargs)
+        try:
+            yield lambda: _fresh_result(child)
+        finally:
+            if child.poll() is None:  # the block failed before asking: the result is not wanted
+                child.kill()
+                child.wait()
+            child.stdout.close()
         return
     token = next(_TOKENS)
     _PENDING[token] = (function, args, kwargs)
@@ -70,3 +101,50 @@ def _close(descriptors: tuple[int, ...]) -> None:
 def _run(token: int) -> Any:
     function, args, kwargs = _PENDING[token]
     return function(*args, **kwargs)
+
+
+_BOOTSTRAP = ("import pickle, sys; path, call = pickle.load(sys.stdin.buffer); sys.path[:] = path; "
+              "from analyzer.background import _serve; _serve(call)")
+
+
+def _start_fresh(function: Callable[..., Any], args: tuple, kwargs: dict) -> subprocess.Popen:
+    """A new interpreter running ``function(*args, **kwargs)`` (see the module docstring).
+
+    The call is pickled here and sent as bytes, so the child reads all of it
+    before unpickling (which imports the function's module) and this process
+    waits only for the child to start, not for its imports.
+    """
+    call = pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    child = subprocess.Popen([sys.executable, "-c", _BOOTSTRAP], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        pickle.dump((list(sys.path), call), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        child.stdin.close()
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
+    return child
+
+
+def _fresh_result(child: subprocess.Popen) -> Any:
+    output = child.stdout.read()
+    code = child.wait()
+    if not output:
+        raise RuntimeError(f"the background process exited with code {code} before returning a result")
+    failed, value = pickle.loads(output)
+    if failed:
+        raise value
+    return value
+
+
+def _serve(call: bytes) -> None:
+    """The fresh child's side: run the pickled call, write (failed, value) to the original stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything the function prints goes to stderr, not into the result
+    function, args, kwargs = pickle.loads(call)
+    try:
+        reply = (False, function(*args, **kwargs))
+    except BaseException as error:  # noqa: BLE001 - raised again in the caller
+        reply = (True, error)
+    pickle.dump(reply, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.close()

@@ -126,12 +126,19 @@ def read_and_parse(found: tuple[DiscoveredFile, ...], *, settings: Settings, pro
     pickle the same blocks back, which costs more than loading them. The rest
     are parsed, in a process pool when there are enough of them, and stored.
     The cache only saves time: the files returned are equal either way.
+
+    Equal strings of different files (a block's text, normalised text,
+    fingerprint, heading and heading path) are made one object through a
+    table kept while parsing (``cache.from_payload``): on corpus-public 40 %
+    of the blocks repeat a text another file holds, and sharing them saves
+    ~80 MB of the 470 MB the parsed files held.
     """
     total = len(found)
     results: dict[int, tuple[AgentFile | SkippedFile, str, str]] = {}
     pending: list[int] = []
+    strings: dict[str, str] = {}
     for index, item in enumerate(found):
-        hit = _cached_parse(item, settings) if settings.cache_dir else None
+        hit = _cached_parse(item, settings, strings) if settings.cache_dir else None
         if hit is None:
             pending.append(index)
         else:
@@ -143,12 +150,13 @@ def read_and_parse(found: tuple[DiscoveredFile, ...], *, settings: Settings, pro
     if workers > 1 and len(jobs) >= _PARALLEL_MIN_FILES:
         chunk = max(1, min(64, len(jobs) // (workers * 8)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for index, result in zip(pending, pool.map(_parse_job, jobs, chunksize=chunk)):
-                results[index] = result
+            for index, (outcome, status, error) in zip(pending, pool.map(_parse_job, jobs, chunksize=chunk)):
+                results[index] = _from_compact(outcome, found[index].rel_path, strings), status, error
                 _tick(progress, len(results), total)
     else:
         for index, job in zip(pending, jobs):
-            results[index] = _parse_job(job)
+            outcome, status, error = _parse_job(job)
+            results[index] = _from_compact(outcome, found[index].rel_path, strings), status, error
             _tick(progress, len(results), total)
     ordered = [results[i] for i in range(total)]
     files = tuple(r for r, _, _ in ordered if isinstance(r, AgentFile))
@@ -156,7 +164,8 @@ def read_and_parse(found: tuple[DiscoveredFile, ...], *, settings: Settings, pro
     return files, skipped, _cache_use(settings.cache_dir, ordered)
 
 
-def _cached_parse(item: DiscoveredFile, settings: Settings) -> tuple[AgentFile, str, str] | None:
+def _cached_parse(item: DiscoveredFile, settings: Settings,
+                  strings: dict[str, str] | None = None) -> tuple[AgentFile, str, str] | None:
     """The file's cached parse when its entry exists and is valid; None sends it to be parsed.
 
     Any problem (unreadable, too large, binary, invalid entry) is left for
@@ -170,7 +179,7 @@ def _cached_parse(item: DiscoveredFile, settings: Settings) -> tuple[AgentFile, 
         text, _, _ = decode(data)
     except (OSError, FileTooLarge, UnreadableFile):
         return None
-    cached, _ = cache.load(settings.cache_dir, key, path=item.rel_path, text=text)
+    cached, _ = cache.load(settings.cache_dir, key, path=item.rel_path, text=text, strings=strings)
     return (cached, "hit", "") if cached is not None else None
 
 
@@ -200,8 +209,20 @@ def _tick(progress: Progress | None, done: int, total: int) -> None:
         progress("parse", done, total)
 
 
-def _parse_job(job: tuple[str, str, tuple[str, ...], int, str]) -> tuple[AgentFile | SkippedFile, str, str]:
-    """One file: (AgentFile or SkippedFile, cache status, cache write error)."""
+def _parse_job(job: tuple[str, str, tuple[str, ...], int, str]) -> tuple[tuple[dict, str] | SkippedFile, str, str]:
+    """One file: (parsed file or SkippedFile, cache status, cache write error).
+
+    A parsed file comes back as (``cache.to_payload``, decoded text), which
+    ``_from_compact`` turns into the AgentFile.
+
+    The payload is made anyway to be cached, and plain lists and strings
+    travel faster than Blocks (on corpus-public: pickled in 0.5 s instead of
+    3.4, unpickled in 2.4 s instead of 6.2, where every frozen slotted Block
+    is rebuilt field by field); the parent then builds each Block once,
+    sharing strings across files (``cache.from_payload``, 5.4 s), so a cold
+    parse costs about the CPU it did while the parsed files take ~80 MB less.
+    The files are equal to the parsed ones: that is the cache's guarantee.
+    """
     path, rel_path, rule_names, max_size, cache_dir = job
     try:
         data = read_file(path, max_size)
@@ -218,11 +239,20 @@ def _parse_job(job: tuple[str, str, tuple[str, ...], int, str]) -> tuple[AgentFi
     if key:
         cached, outcome = cache.load(cache_dir, key, path=rel_path, text=text)
         if cached is not None:
-            return cached, "hit", ""
+            return (cache.to_payload(cached), text), "hit", ""
         status = outcome.status
     try:
         parsed = parse_text(text, path=rel_path, rules=active_rules(rule_names), data=data,
                             warnings=warnings, line_endings=style)
     except RecursionError:
         return SkippedFile(rel_path, "structure nested too deeply to parse"), "", ""
-    return parsed, status, cache.store(cache_dir, key, parsed) if key else ""
+    payload = cache.to_payload(parsed)
+    return (payload, text), status, cache.store_payload(cache_dir, key, payload) if key else ""
+
+
+def _from_compact(outcome: tuple[dict, str] | SkippedFile, rel_path: str,
+                  strings: dict[str, str]) -> AgentFile | SkippedFile:
+    if isinstance(outcome, SkippedFile):
+        return outcome
+    payload, text = outcome
+    return cache.from_payload(payload, path=rel_path, text=text, strings=strings)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -55,6 +57,33 @@ def test_listed_descriptors_are_closed_in_the_child_only():
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+@needs_fork
+def test_a_fresh_interpreter_child_gives_the_inline_result():
+    values = list(range(1000))
+    with beside(_square_sums, values, offset=3, parallel=True, fresh=True) as fresh:
+        fresh_value, fresh_pid = fresh()
+    assert fresh_value == sum(v * v for v in values) + 3
+    assert fresh_pid != os.getpid()
+
+
+@needs_fork
+def test_an_exception_in_a_fresh_child_is_raised_to_the_caller():
+    with beside(_fail, "broken input", parallel=True, fresh=True) as result:
+        with pytest.raises(ValueError, match="broken input"):
+            result()
+
+
+@needs_fork
+def test_a_fresh_child_does_not_run_the_callers_unguarded_script_again(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text("import os\nfrom analyzer.background import beside\nprint('script ran')\n"
+                      "with beside(os.getpid, parallel=True, fresh=True) as pid:\n    print('child', pid() != os.getpid())\n",
+                      encoding="utf-8")
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert ran.stdout.splitlines() == ["script ran", "child True"], ran.stderr
 
 
 def test_without_parallel_nothing_runs_until_the_result_is_asked_for():
