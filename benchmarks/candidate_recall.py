@@ -34,8 +34,9 @@ def exhaustive_pairs(texts: list[str], threshold: float, workers: int) -> set[tu
     return set(zip(first.tolist(), second.tolist()))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parsed_sample(description: str) -> tuple[tuple, Settings]:
+    """Parse ``--files`` files of ``--corpus`` picked with ``--seed`` (the command line of the sampling benchmarks)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -45,6 +46,11 @@ def main() -> None:
     sample = tuple(sorted(random.Random(args.seed).sample(list(found), min(args.files, len(found))),
                           key=lambda f: f.rel_path))
     files, _, _ = read_and_parse(sample, settings=settings)
+    return files, settings
+
+
+def main() -> None:
+    files, settings = parsed_sample(__doc__.splitlines()[0])
     blocks = [b for f in files for b in f.blocks]
     print(f"{'class':<10} {'texts':>7} {'true pairs':>10} {'candidates':>11} {'recall':>7} "
           f"{'exhaustive s':>12} {'lsh+verify s':>12}")

@@ -22,22 +22,19 @@ containment does not count it). Prints a few examples of each.
 
 from __future__ import annotations
 
-import argparse
-import random
 import re
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # the repository, for `analyzer`
 
-from analyzer.discover import discover  # noqa: E402
-from analyzer.match import distinct_texts, find_matches  # noqa: E402
-from analyzer.pipeline import read_and_parse  # noqa: E402
-from analyzer.settings import Settings  # noqa: E402
+from candidate_recall import parsed_sample  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus-public"
+from analyzer.match import distinct_texts, find_matches  # noqa: E402
+
 _WORD = re.compile(r"\w+")
 
 
@@ -60,16 +57,7 @@ def contained_pairs(texts: dict[str, str], min_chars: int) -> list[tuple[str, st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    args = parser.parse_args()
-    settings = Settings()
-    found = discover([args.corpus], settings=settings).files
-    sample = tuple(sorted(random.Random(args.seed).sample(list(found), min(args.files, len(found))),
-                          key=lambda f: f.rel_path))
-    files, _, _ = read_and_parse(sample, settings=settings)
+    files, settings = parsed_sample(__doc__.splitlines()[0])
     units = [b for f in files for b in f.units]
     texts = distinct_texts(units)["unit"]
     start = time.perf_counter()
