@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.settings import Settings
-from corpora import SEED_000, SEED_001
+from corpora import SEED_000, SEED_001, rewrite_chain
 
 
 
@@ -222,3 +222,17 @@ def test_exclude_setting_leaves_matching_files_out_with_a_reason(mixed_corpus, r
     skipped = {s.path: s for s in result.skipped}
     assert (skipped["agents/backend-copy.md"].reason, skipped["agents/backend-copy.md"].severity) == (
         "matches --exclude", "excluded")
+
+
+@pytest.mark.parametrize("value, families", [("0.3", 1), ("1", 4)])
+def test_cli_named_family_threshold_sets_when_named_files_join(tmp_path, value, families):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    for name, text in rewrite_chain(("reviewer",) * 4).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    completed = run_cli("analyze", str(folder), "--out", str(out), "--quiet", "--no-cache",
+                        "--named-family-threshold", value)
+    assert completed.returncode == 0, completed.stderr
+    with open(out / "files.csv", encoding="utf-8", newline="") as handle:
+        assert len({row["family"] for row in csv.DictReader(handle)}) == families

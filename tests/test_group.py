@@ -21,7 +21,7 @@ from analyzer.models import FilePair
 from analyzer.normalize import active_rules
 from analyzer.parse import parse_text
 from analyzer.settings import Settings
-from corpora import family_of
+from corpora import family_of, paragraphs, rewrite_chain
 
 SETTINGS = Settings()
 
@@ -431,27 +431,6 @@ def test_file_pairs_equal_the_unit_by_unit_definition_with_variants_and_boilerpl
 # ------------------------------------------------------------------ named links
 
 
-def _paragraphs(seed: int, count: int) -> list[str]:
-    rng = random.Random(seed)
-    vocabulary = [f"{a}{b}" for a in ("lum", "dor", "kel", "vas", "pim", "tor", "sef", "gar") for b in
-                  ("ant", "ello", "ix", "omy", "ura", "est", "ique", "ard")]
-    return [" ".join(rng.choice(vocabulary) for _ in range(18)) + "." for _ in range(count)]
-
-
-def rewrite_chain(names: tuple[str, str, str, str]) -> dict[str, str]:
-    """Four versions of one agent, each rewriting five of the previous version's eight paragraphs.
-
-    Each step keeps three eighths of the text; v1 shares no paragraph with v3 or v4.
-    """
-    base = _paragraphs(1, 8)
-    versions = [base]
-    for step in range(3):
-        previous = versions[-1]
-        versions.append(previous[5:] + _paragraphs(100 + step, 5))
-    return {f"v{n + 1}.md": f"---\nname: {name}\ndescription: d\n---\n\n## Role\n\n" + "\n\n".join(paragraphs) + "\n"
-            for n, (name, paragraphs) in enumerate(zip(names, versions))}
-
-
 def test_rewrite_chain_is_a_fair_scenario():
     _, _, pairs, _ = grouped(rewrite_chain(("a", "b", "c", "d")))
     steps = [relatedness(pair_of(pairs, f"v{n}.md", f"v{n + 1}.md")) for n in (1, 2, 3)]
@@ -477,8 +456,8 @@ def test_a_shared_title_counts_like_a_shared_name():
 
 
 def test_a_shared_name_without_shared_text_is_not_a_family():
-    files = {"a.md": "---\nname: senior-backend-engineer\n---\n\n" + "\n\n".join(_paragraphs(7, 6)) + "\n",
-             "b.md": "---\nname: Senior Backend Engineer\n---\n\n" + "\n\n".join(_paragraphs(8, 6)) + "\n"}
+    files = {"a.md": "---\nname: senior-backend-engineer\n---\n\n" + "\n\n".join(paragraphs(7, 6)) + "\n",
+             "b.md": "---\nname: Senior Backend Engineer\n---\n\n" + "\n\n".join(paragraphs(8, 6)) + "\n"}
     _, _, _, families = grouped(files)
     assert len(families) == 2
 
@@ -493,7 +472,7 @@ def test_file_identity_compares_names_and_titles_as_slugs():
 def test_a_name_declared_by_more_files_than_the_pair_cap_links_nothing():
     files = rewrite_chain(("assistant",) * 4)
     for n in range(50):  # 54 files named "assistant" in all: a convention, not one agent's name
-        files[f"other-{n:02d}.md"] = "---\nname: assistant\n---\n\n" + "\n\n".join(_paragraphs(1000 + n, 3)) + "\n"
+        files[f"other-{n:02d}.md"] = "---\nname: assistant\n---\n\n" + "\n\n".join(paragraphs(1000 + n, 3)) + "\n"
     _, _, _, families = grouped(files)
     by_file = {path: family.family_id for family in families for path in family.members}
     assert len({by_file[f"v{n}.md"] for n in (1, 2, 3, 4)}) == 4
@@ -507,22 +486,3 @@ def test_pair_cap_stops_growing_with_the_library():
     assert caps == sorted(caps)
     assert caps[0] == 50 and caps[-1] == caps[-2] == caps[-3] <= 100
     assert pair_cap(4_984) == int(0.02 * 4_984)  # corpus-public keeps the cap its results were measured with
-
-
-@pytest.mark.parametrize("value, families", [("0.3", 1), ("1", 4)])
-def test_cli_named_family_threshold_sets_when_named_files_join(tmp_path, value, families):
-    import csv
-    import subprocess
-    import sys
-
-    folder = tmp_path / "library"
-    folder.mkdir()
-    for name, text in rewrite_chain(("reviewer",) * 4).items():
-        (folder / name).write_text(text, encoding="utf-8")
-    out = tmp_path / "out"
-    completed = subprocess.run([sys.executable, "-m", "analyzer", "analyze", str(folder), "--out", str(out), "--quiet",
-                                "--no-cache", "--named-family-threshold", value], capture_output=True, text=True,
-                               timeout=120)
-    assert completed.returncode == 0, completed.stderr
-    with open(out / "files.csv", encoding="utf-8", newline="") as handle:
-        assert len({row["family"] for row in csv.DictReader(handle)}) == families
