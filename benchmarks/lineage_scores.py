@@ -72,13 +72,10 @@ def naive_baseline(texts: dict[str, str], threshold: float = 0.5) -> tuple[dict[
         if len(group) < 2:
             continue
         inside = set(group)
-        tree_sets = UnionFind()
         neighbours = defaultdict(list)
-        for weight, a, b in edges:
-            if a in inside and b in inside and tree_sets.find(a) != tree_sets.find(b):
-                tree_sets.union(a, b)
-                neighbours[a].append(b)
-                neighbours[b].append(a)
+        for a, b in maximum_spanning_tree((a, b) for _, a, b in edges if a in inside and b in inside):
+            neighbours[a].append(b)
+            neighbours[b].append(a)
         root = max(group, key=lambda n: (len(texts[n]), n))
         stack, seen = [root], {root}
         while stack:
@@ -91,6 +88,16 @@ def naive_baseline(texts: dict[str, str], threshold: float = 0.5) -> tuple[dict[
     return family_of, parent_of
 
 
+def maximum_spanning_tree(pairs_best_first) -> list[tuple[str, str]]:
+    """Kruskal: the pairs (given heaviest first) that join two parts not yet joined."""
+    sets, tree = UnionFind(), []
+    for a, b in pairs_best_first:
+        if sets.find(a) != sets.find(b):
+            sets.union(a, b)
+            tree.append((a, b))
+    return tree
+
+
 def identical_copies_family_ceiling(truth: dict[str, dict], texts: dict[str, bytes]) -> float:
     """Best family F1 any content-based method can reach: byte-identical files must share a family.
 
@@ -101,7 +108,7 @@ def identical_copies_family_ceiling(truth: dict[str, dict], texts: dict[str, byt
     sets = UnionFind()
     by_content: dict[bytes, str] = {}
     for name in sorted(truth):
-        sets.union(truth[name]["family"], truth[name]["family"])
+        sets.find(truth[name]["family"])
         first = by_content.setdefault(texts[name], name)
         sets.union(truth[first]["family"], truth[name]["family"])
     merged = {name: sets.find(truth[name]["family"]) for name in truth}
@@ -124,11 +131,7 @@ def outside_closest_tree(truth: dict[str, dict], texts: dict[str, str]) -> list[
         names = sorted(members[family])
         scored = sorted(((fuzz.ratio(texts[a], texts[b]), a, b) for a, b in itertools.combinations(names, 2)),
                         key=lambda e: (-e[0], e[1], e[2]))
-        sets, tree = UnionFind(), set()
-        for _, a, b in scored:
-            if sets.find(a) != sets.find(b):
-                sets.union(a, b)
-                tree.add(frozenset((a, b)))
+        tree = {frozenset(edge) for edge in maximum_spanning_tree((a, b) for _, a, b in scored)}
         missed += [(child, truth[child]["parent"]) for child in names
                    if truth[child]["parent"] and frozenset((child, truth[child]["parent"])) not in tree]
     return missed
