@@ -384,8 +384,8 @@ def pair_cap(file_count: int) -> int:
     2 % of the library, clamped to [50, 100]. A family of k files makes
     k·(k-1)/2 pairs, so the cap must stop growing with the library: with an
     unclamped 2 %, a block pasted into 1,000 of 50,000 files made ~500 k
-    pairs on its own, and the scale series ran out of memory in
-    ``file_pairs`` (16 GB at 50 k files). corpus-public (4,984 files, cap 99)
+    pairs on its own, and the 50 k-file scale run reached 16 GB in
+    ``file_pairs``, still growing, before it was stopped. corpus-public (4,984 files, cap 99)
     is unchanged. Families above the cap still add their weight to the pairs
     other blocks make.
     """
