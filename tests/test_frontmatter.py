@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analyzer import frontmatter
 from analyzer.frontmatter import (
     MAX_YAML_CHARS,
     MAX_YAML_DEPTH,
@@ -445,6 +446,69 @@ def test_nesting_within_the_bound_is_read():
     nested = "".join(f"{'  ' * level}k{level}:\n" for level in range(MAX_YAML_DEPTH - 2))
     front_matter, _, _ = split_front_matter("---\n" + nested + "---\n")
     assert (front_matter.method, front_matter.warnings) == ("yaml", ())
+
+
+def test_compact_block_nesting_is_refused_without_reaching_libyaml():
+    # "- - - ..." nests a sequence per two characters, so 20,000 levels fit in a small block; libyaml's
+    # composer recurses on the C stack, so only the bounded pure-Python loader may read it
+    text = "---\nx:\n" + "- " * 20_000 + "leaf\nname: deep\n---\n"
+    front_matter, _, _ = split_front_matter(text)
+    assert front_matter.method == "tolerant"
+    assert f"nesting deeper than {MAX_YAML_DEPTH} levels" in front_matter.warnings[0]
+    assert text_of(front_matter, "name") == "deep"
+
+
+def _read_both_ways(monkeypatch, text: str) -> tuple[FrontMatter, FrontMatter]:
+    with_libyaml, _, _ = split_front_matter(text)
+    monkeypatch.setattr(frontmatter, "_C_LOADER", None)
+    pure_python, _, _ = split_front_matter(text)
+    monkeypatch.undo()
+    return with_libyaml, pure_python
+
+
+@pytest.mark.skipif(frontmatter._C_LOADER is None, reason="PyYAML was built without libyaml")
+@pytest.mark.parametrize(
+    "block",
+    [
+        "name: plain\ntools: [Read, Grep]\ndescription: >\n  folded\n  text",
+        "name: café ☕\ndescription: \"naïve — ünïcode\"\nlist:\n  - a\n  - b: c",
+        "globs: **/*.ts\nname: glob",  # an alias error: libyaml words it differently
+        "name: bell \x07 inside",  # a control character the pure-Python reader refuses
+        "a: &a [1, 2]\nb: *a\n<<: {c: 3}\nc: 4",  # aliases and a merge key
+        "- a\n- b",  # a list, not a mapping
+        "key: [unclosed",
+        "nested:\n" + "".join(f"{'  ' * level}k{level}:\n" for level in range(1, 12)),
+    ],
+)
+def test_libyaml_and_pure_python_read_front_matter_alike(monkeypatch, block):
+    with_libyaml, pure_python = _read_both_ways(monkeypatch, f"---\n{block}\n---\n# Body\n")
+    assert with_libyaml == pure_python
+
+
+@pytest.mark.skipif(frontmatter._C_LOADER is None, reason="PyYAML was built without libyaml")
+def test_libyaml_and_pure_python_read_corpus_front_matter_alike(monkeypatch):
+    if not CORPUS.is_dir():
+        pytest.skip(f"{CORPUS} is not available (../shared is absent)")
+    paths = sorted(CORPUS.rglob("*.md*"))[::7]
+    compared = 0
+    for path in paths:
+        text = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n")
+        with_libyaml, pure_python = _read_both_ways(monkeypatch, text)
+        assert with_libyaml == pure_python, path
+        compared += bool(pure_python.fields)
+    assert compared > 300
+
+
+@pytest.mark.skipif(frontmatter._C_LOADER is None, reason="PyYAML was built without libyaml")
+def test_shallow_front_matter_is_composed_by_libyaml(monkeypatch):
+    used = []
+    real = frontmatter._pairs_with
+    monkeypatch.setattr(frontmatter, "_pairs_with", lambda cls, source: used.append(cls) or real(cls, source))
+    split_front_matter("---\nname: a\ntools: [Read]\n---\n")
+    assert used == [frontmatter._C_LOADER]
+    used.clear()
+    split_front_matter("---\nx:\n" + "- " * 40 + "leaf\n---\n")  # then each field alone, also too deep
+    assert set(used) == {frontmatter._BoundedSafeLoader}
 
 
 def test_python_object_tags_are_never_constructed(capfd):
