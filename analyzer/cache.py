@@ -222,7 +222,7 @@ class MatchMemo:
     to store. The newest ``keep`` entries are kept.
     """
 
-    _SOURCES = ("match.py", "cache.py")
+    _SOURCES = ("match.py", "containment.py", "cache.py")
 
     def __init__(self, cache_dir: str, settings_key: str, *, min_texts: int = 1000, keep: int = 24) -> None:
         self.folder = Path(cache_dir) / f"match-v{FORMAT}"

@@ -117,6 +117,15 @@ class TextMatch:
     score: float
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Containment:
+    """A unit text (``inner``, by fingerprint) found whole, on word boundaries, inside a longer one
+    (``outer``); see ``analyzer.containment``."""
+
+    inner: str
+    outer: str
+
+
 @dataclass(frozen=True)
 class BlockFamily:
     """Blocks that are copies or near-copies of each other."""
@@ -180,3 +189,4 @@ class AnalysisResult:
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
     lineage: tuple = ()  # LineageEdge rows (analyzer.lineage), one per file, sorted by family then file
     cache: object = field(default=None, compare=False)  # CacheUse (analyzer.pipeline): run metadata
+    containments: tuple[Containment, ...] = ()  # unit texts inside longer unit texts (analyzer.containment)

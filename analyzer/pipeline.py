@@ -4,10 +4,12 @@ It reads top to bottom like the stages it runs, each one timed:
 
     discover -> read and parse (in parallel) -> match -> group blocks
     -> file pairs -> file families -> findings -> lineage
+                                 `-> containments (beside the grouping)
 
 With two or more workers and a library large enough to pay for a fork,
-matching scores its smaller classes and lineage runs beside the findings in
-a forked child (``analyzer.background``); the results are the same values.
+matching scores its smaller classes, containment runs beside the grouping
+and lineage beside the findings, each in a forked child
+(``analyzer.background``); the results are the same values.
 
 Only ``discover``, ``read_and_parse`` and (with ``git_dates``) the git
 history read touch the disk; everything after
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer import cache
+from analyzer.containment import find_containments
 from analyzer.background import beside
 from analyzer.discover import FileTooLarge, discover, read_file
 from analyzer.findings import find_findings
@@ -65,10 +68,15 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
     memo = _match_memo(settings)
     with _timed("match", timings):
         matches = find_matches(all_blocks, settings=settings, memo=memo)
-    with _timed("group", timings):
-        grouping = group_blocks(files, matches)
-        pairs = file_pairs(files, grouping, settings=settings)
-        families = file_families(files, pairs, settings=settings)
+    # containment reads only the unit texts: it runs in a forked child while the groups are made
+    with beside(find_containments, all_blocks, min_chars=settings.min_near_chars, memo=memo,
+                parallel=settings.worker_count > 1 and len(files) >= _BACKGROUND_MIN_FILES) as contained:
+        with _timed("group", timings):
+            grouping = group_blocks(files, matches)
+            pairs = file_pairs(files, grouping, settings=settings)
+            families = file_families(files, pairs, settings=settings)
+        with _timed("containment", timings):
+            containments = contained()
     dates = read_git_dates(discovery.root, files) if git_dates else None
     # lineage and findings both read only the groups: lineage runs in a forked child meanwhile (its
     # timing is then the wait for it after the findings; see analyzer.background)
@@ -89,6 +97,7 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         findings=findings,
         timings=tuple(timings),
         lineage=lineage,
+        containments=containments,
         cache=dataclasses.replace(cache_use, match_hits=memo.hits, match_misses=memo.misses,
                                   write_error=cache_use.write_error or memo.write_error) if memo else cache_use,
     )

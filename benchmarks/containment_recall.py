@@ -8,14 +8,17 @@ how much that costs on real files.
 
 Takes the unit texts of a seeded random sample of ../shared/corpus-public
 (default 1,000 files), finds every pair (a, b) of distinct normalised unit
-texts where a (at least ``min_near_chars`` long) occurs inside b, exactly
-(candidates from an inverted index on a's rarest word, then ``a in b``), and
+texts where a (at least ``min_near_chars`` long, holding a word) occurs inside
+the longer b on word boundaries, exactly (candidates from an inverted index on
+a's rarest *word*, then ``a in b`` and the boundary test: the reference), and
 prints: how many such pairs there are, the share the matching stage links
 (``find_matches``: LSH candidates and rapidfuzz verification), the share the
-length bound rules out for ``ratio`` whatever the candidate stage does, and
-the share of *files* in which a contained unit has no copy at all (its
-text is only found inside another file's longer unit, so the file-level
-containment does not count it). Prints a few examples of each.
+length bound rules out for ``ratio`` whatever the candidate stage does, the
+share of *files* in which a contained unit has no copy at all (its text is
+only found inside another file's longer unit, so the file-level containment
+does not count it), and the recall and precision of the containment stage
+(``analyzer.containment``: rarest *gram* index) against the reference, with
+the time of each. Prints a few examples of each.
 
     python benchmarks/containment_recall.py [--files 1000] [--seed 7]
 """
@@ -33,13 +36,14 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # the repository, 
 
 from candidate_recall import parsed_sample  # noqa: E402
 
+from analyzer.containment import _contains, find_containments  # noqa: E402
 from analyzer.match import distinct_texts, find_matches  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 
 
 def contained_pairs(texts: dict[str, str], min_chars: int) -> list[tuple[str, str]]:
-    """(short fingerprint, long fingerprint) for every text found inside a longer distinct text."""
+    """(short fingerprint, long fingerprint) for every text found inside a longer distinct text, on word boundaries."""
     words = {fp: set(_WORD.findall(text)) for fp, text in texts.items()}
     frequency = Counter(word for vocabulary in words.values() for word in vocabulary)
     holders: dict[str, list[str]] = defaultdict(list)
@@ -52,7 +56,7 @@ def contained_pairs(texts: dict[str, str], min_chars: int) -> list[tuple[str, st
             continue
         rarest = min(words[fp], key=lambda w: (frequency[w], w))
         pairs.extend((fp, other) for other in holders[rarest]
-                     if other != fp and len(texts[other]) > len(text) and text in texts[other])
+                     if other != fp and len(texts[other]) > len(text) and _contains(texts[other], text))
     return sorted(pairs)
 
 
@@ -68,6 +72,9 @@ def main() -> None:
                if m.match_class == "unit"}
     match_time = time.perf_counter() - start
     linked = [p for p in pairs if (min(p), max(p)) in matched]
+    start = time.perf_counter()
+    staged = {(c.inner, c.outer) for c in find_containments(units, min_chars=settings.min_near_chars)}
+    stage_time = time.perf_counter() - start
     threshold = settings.block_threshold
     bounded = [(a, b) for a, b in pairs
                if 2 * len(texts[a]) / (len(texts[a]) + len(texts[b])) < threshold - 1e-9]
@@ -83,6 +90,9 @@ def main() -> None:
     print(f"{'  linked as near-duplicates (recall)':<44} {share(linked)}")
     print(f"{'  beyond the ratio length bound':<44} {share(bounded)}")
     print(f"{'  (file, unit) whose text has no copy at all':<44} {len(alone):>8}")
+    print(f"{'  found by the containment stage (recall)':<44} {share([p for p in pairs if p in staged])}")
+    print(f"{'containment stage: pairs, not in reference':<44} {len(staged):>8} {len(staged - set(pairs)):>8}")
+    print(f"containment stage {stage_time:.1f} s (reference index {index_time:.1f} s), same run")
     for label, group in (("linked", linked), ("not linked", sorted(set(pairs) - set(linked)))):
         for a, b in group[:3]:
             print(f"  {label}: {texts[a][:60]!r} inside {texts[b][:60]!r}… ({len(texts[a])} / {len(texts[b])} chars)")

@@ -109,3 +109,4 @@ def test_analysis_with_forked_matching_and_lineage_equals_the_one_process_analys
     assert forked.lineage == one_process.lineage
     assert forked.findings == one_process.findings
     assert forked.file_families == one_process.file_families
+    assert forked.containments == one_process.containments and forked.containments

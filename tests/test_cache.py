@@ -34,6 +34,7 @@ def _same_analysis(a: AnalysisResult, b: AnalysisResult) -> None:
     assert a.file_families == b.file_families
     assert a.findings == b.findings
     assert a.lineage == b.lineage
+    assert a.containments == b.containments
 
 
 @pytest.fixture

@@ -37,6 +37,9 @@ FILE_PAIRS_COLUMNS = ("file_a", "file_b", "similarity", "containment_a_in_b", "c
                       "shared_name")
 BLOCK_PAIRS_COLUMNS = ("block_a", "block_b", "file_a", "file_b", "score", "classes", "details", "match_class",
                        "block_family", "copies_a", "copies_b")
+BLOCK_CONTAINMENTS_COLUMNS = ("inner_block", "outer_block", "inner_file", "outer_file", "inner_chars", "outer_chars",
+                              "coverage", "copies_inner", "copies_outer", "inner_family", "outer_family",
+                              "near_duplicate")
 FINDINGS_COLUMNS = ("kind", "message", "files")
 
 
@@ -64,6 +67,7 @@ class Report:
     block_pairs: list[dict] = field(default_factory=list)
     lineage: dict = field(default_factory=dict)  # rows, trees, consensus (lineage_out.lineage_model)
     family_diffs: dict = field(default_factory=dict)  # side-by-side diffs for the HTML report (html_data)
+    block_containments: list[dict] = field(default_factory=list)
 
 
 def build_report(result: AnalysisResult, *, settings: Settings, generated_at: str = "") -> Report:
@@ -78,6 +82,7 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
     classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     block_pairs = block_pair_rows(result, classifier, block_family_of)
+    containments = containment_rows(result, classifier, block_family_of)
     # classes only within a file family; other pairs merely share some blocks
     pair_classes = file_pair_classes(result, classifier, ((p.file_a, p.file_b) for p in pairs
                                                           if family_of.get(p.file_a) == family_of.get(p.file_b)))
@@ -107,7 +112,29 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     diffs = family_diffs(result, rules=settings.rules)
     return Report(files, blocks, block_families, pair_rows, findings, summary, similarity, containment,
                   per_family, families, metadata, block_pairs=block_pairs, family_diffs=diffs,
-                  lineage=lineage_model(result))
+                  lineage=lineage_model(result), block_containments=containments)
+
+
+def containment_rows(result: AnalysisResult, classifier: PairClassifier, block_family_of: dict[str, str]) -> list[dict]:
+    """One row per contained pair of unit texts (``analyzer.containment``), like block_pairs.csv: the first
+    block holding each text and how many blocks hold it; ``coverage`` is the share of the outer text's
+    normalised characters that the inner text is; sorted by files, then blocks."""
+    near = {(m.fingerprint_a, m.fingerprint_b) for m in result.text_matches if m.match_class == "unit"}
+    rows = []
+    for item in result.containments:
+        inner, outer = classifier.first_block[("unit", item.inner)], classifier.first_block[("unit", item.outer)]
+        rows.append({
+            "inner_block": inner.block_id, "outer_block": outer.block_id, "inner_file": inner.file,
+            "outer_file": outer.file, "inner_chars": inner.chars, "outer_chars": outer.chars,
+            "coverage": round(len(inner.norm) / len(outer.norm), 4),
+            "copies_inner": classifier.copies[("unit", item.inner)],
+            "copies_outer": classifier.copies[("unit", item.outer)],
+            "inner_family": block_family_of.get(inner.block_id, ""),
+            "outer_family": block_family_of.get(outer.block_id, ""),
+            "near_duplicate": (min(item.inner, item.outer), max(item.inner, item.outer)) in near,
+        })
+    rows.sort(key=lambda row: (row["inner_file"], row["outer_file"], row["inner_block"], row["outer_block"]))
+    return rows
 
 
 def _file_row(agent_file, family_of, family_size) -> dict:
@@ -248,6 +275,7 @@ def _summary(result: AnalysisResult, settings: Settings, files: list[dict], find
             "blocks": sum(len(f.blocks) for f in result.files),
             "units": total_units,
             "block_families": len(result.block_families),
+            "block_containments": len(result.containments),
             "file_pairs": len(result.file_pairs),
             "file_families": len(result.file_families),
             "multi_file_families": len(multi),

@@ -43,6 +43,7 @@ from analyzer.report.files import (
 )
 from analyzer.report.model import (
     BLOCK_FAMILIES_COLUMNS,
+    BLOCK_CONTAINMENTS_COLUMNS,
     BLOCK_PAIRS_COLUMNS,
     BLOCKS_COLUMNS,
     FILE_PAIRS_COLUMNS,
@@ -104,7 +105,7 @@ def write_reports(report: Report, out_dir: Path, *, parallel: bool = True) -> li
     with output_lock(out_dir):
         remove_stale_temporaries(out_dir)
         written = _write_all(report, out_dir, parallel=parallel)
-        _remove_stale_family_outputs(out_dir, written)
+        remove_stale_family_outputs(out_dir, written)
         return written
 
 
@@ -113,7 +114,7 @@ _FAMILY_FOLDER = re.compile(r"F\d{4,}")
 _FAMILY_OUTPUTS = frozenset({"similarity_matrix.csv", "containment_matrix.csv", "consensus.md"})
 
 
-def _remove_stale_family_outputs(out_dir: Path, written: list[Path]) -> None:
+def remove_stale_family_outputs(out_dir: Path, written: list[Path]) -> None:
     """Delete per-family files an earlier run wrote for families this run does not have.
 
     Family ids are renumbered when the library changes, so ``families/F0007``
@@ -160,6 +161,7 @@ def _write_all(report: Report, out_dir: Path, *, parallel: bool = True) -> list[
         put_csv("block_families.csv", BLOCK_FAMILIES_COLUMNS, report.block_families)
         put_csv("file_pairs.csv", FILE_PAIRS_COLUMNS, report.file_pairs)
         put_csv("block_pairs.csv", BLOCK_PAIRS_COLUMNS, report.block_pairs)
+        put_csv("block_containments.csv", BLOCK_CONTAINMENTS_COLUMNS, report.block_containments)
         put("similarity_matrix.csv", matrix_csv(report.similarity))
         put("containment_matrix.csv", matrix_csv(report.containment))
         for family, (similarity, containment) in sorted(report.family_matrices.items()):

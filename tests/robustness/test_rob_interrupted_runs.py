@@ -43,7 +43,8 @@ def _corpus(folder: Path, prefix: str, count: int) -> Path:
     for i in range(count):
         write_file(folder, f"{prefix}{i:02d}.md",
                    f"---\nname: {prefix}-agent-{i}\ndescription: agent {i} of corpus {prefix}\n---\n"
-                   f"# {prefix.upper()} agent {i}\n\n## Rules\n\n{shared}\n## Own\n\nUnique text {i} for {prefix}.\n")
+                   f"# {prefix.upper()} agent {i}\n\n## Rules\n\n{shared}\n## Own\n\nUnique text {i} for {prefix}: "
+                   f"Rule 0: check the {prefix} inputs and report each problem clearly.\n")  # a rule inside: containment
     return folder
 
 
