@@ -161,11 +161,12 @@ def analyze(
         metadata = {"tool": "agent-analyzer", "version": __version__, "generated_at": _now(),
                     "timings_seconds": {"up-to-date check": round(time.perf_counter() - started, 4)}, "cache": None}
         reused = uptodate.reuse(settings.cache_dir, out, key, metadata)
-        if reused is not None:
-            summary, code, count = reused
+        copied = uptodate.copy_from_twin(settings.cache_dir, out, key, metadata) if reused is None else None
+        if reused is not None or copied is not None:
+            summary, code, count = reused or copied[:3]
             _print_skipped_rows(summary.get("skipped", []))
             if not quiet:
-                _print_summary(summary, out, count, reused=True)
+                _print_summary(summary, out, count, reused=True, copied_from=copied[3] if copied else "")
             if open_report:
                 open_in_browser(out / "report.html")
             raise typer.Exit(code)
@@ -236,7 +237,7 @@ def _print_skipped_rows(rows: list[dict]) -> None:
             _echo_err(f"skipped: {row['path']}: {row['reason']}")
 
 
-def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = False) -> None:
+def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = False, copied_from: str = "") -> None:
     counts = summary["counts"]
     typer.echo(
         f"{counts['files']} files, {counts['blocks']} blocks, {counts['block_families']} block families, "
@@ -250,7 +251,10 @@ def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = Fal
     errors = counts["skipped_errors"]
     if errors:
         typer.echo(f"{errors} file(s) could not be read; see summary.json 'skipped'")
-    if reused:
+    if copied_from:
+        typer.echo(f"reports in {out}/ are up to date: copied from {copied_from}/, which holds them for the same "
+                   "files, settings and version (--no-cache forces a full run)")
+    elif reused:
         typer.echo(f"reports in {out}/ are up to date (same files, settings and version); "
                    "refreshed summary.json metadata (--no-cache forces a full run)")
     else:

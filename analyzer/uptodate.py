@@ -17,6 +17,15 @@ file's report path and content hash (or why it could not be read), and each
 file discovery skipped with its reason. ``--git-dates`` runs are never
 reused (dates can change without contents changing), and any doubt (missing
 or edited report file, damaged manifest) means a full run.
+
+**Into another folder.** A warm rerun into a new ``--out`` (a dated folder,
+a second checkout on the same machine) finds no record for that folder, but
+the cache may hold one for another folder with the same input key. When that
+folder's reports are all still there with their checksums, ``copy_from_twin``
+copies them (checksums verified before and while copying, both folders
+locked in path order) instead of analysing again, then records the new
+folder too. On corpus-public that is about 230 MB copied instead of a full
+analysis.
 """
 
 from __future__ import annotations
@@ -29,8 +38,8 @@ from pathlib import Path
 
 from analyzer import __version__, cache
 from analyzer.discover import FileTooLarge, discover, read_file
-from analyzer.report.files import atomic_write_text, json_text
-from analyzer.report.render import output_lock, remove_stale_temporaries
+from analyzer.report.files import atomic_file, atomic_write_text, inside, json_text
+from analyzer.report.render import output_lock, remove_stale_family_outputs, remove_stale_temporaries
 from analyzer.settings import Settings
 
 _NOT_RESULT_SETTINGS = ("workers", "cache_dir")
@@ -137,3 +146,71 @@ def _reuse_locked(out: Path, manifest: dict, metadata: dict) -> tuple[dict, int,
         fresh = {**previous, **metadata, "reused_report_of": made}
         atomic_write_text(out / "summary.json", json_text({"metadata": fresh, **summary}))
     return summary, int(manifest.get("exit_code", 0)), len(manifest["files"]) + 1
+
+
+def copy_from_twin(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, int, int, str] | None:
+    """``reuse`` for a folder without reports of ``key``: copy them from another ``--out`` that holds them intact.
+
+    Returns (summary, exit code, report files, the folder copied from), or
+    None (no such folder, or any doubt: then a full run decides).
+    """
+    target = Path(os.path.abspath(out))
+    for manifest in _manifests_with(cache_dir, key):
+        source = Path(manifest["out"])
+        if source == target or not source.is_dir():
+            continue
+        try:
+            copied = _copy_locked(source, target, manifest, metadata)
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            copied = None
+        if copied is not None:
+            written = [target / relative for relative in manifest["files"]] + [target / "summary.json"]
+            remember(cache_dir, target, key, written, copied[1])
+            return (*copied, str(source))
+    return None
+
+
+def _manifests_with(cache_dir: str, key: str) -> list[dict]:
+    """The recorded report folders of ``key``, newest record first."""
+    found = []
+    for path in (Path(cache_dir) / f"reports-v{cache.FORMAT}").glob("*.json"):
+        try:
+            manifest = cache.read_payload(path.read_bytes())
+            if manifest.get("key") == key and isinstance(manifest.get("out"), str):
+                found.append((path.stat().st_mtime_ns, path.name, manifest))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return [manifest for _, _, manifest in sorted(found, key=lambda item: (-item[0], item[1]))]
+
+
+def _copy_locked(source: Path, target: Path, manifest: dict, metadata: dict) -> tuple[dict, int, int] | None:
+    files: dict[str, str] = manifest["files"]
+    target.mkdir(parents=True, exist_ok=True)
+    first, second = sorted((source, target))  # one lock order, so two copies in opposite directions cannot deadlock
+    with output_lock(first), output_lock(second):
+        if any(file_checksum(source / relative) != checksum for relative, checksum in sorted(files.items())):
+            return None
+        summary = json.loads((source / "summary.json").read_text(encoding="utf-8"))
+        if _summary_checksum(summary) != manifest["summary"]:
+            return None
+        remove_stale_temporaries(target)
+        written = [_copy_checked(source / relative, inside(target, *relative.split("/")), checksum)
+                   for relative, checksum in sorted(files.items())]
+        remove_stale_family_outputs(target, written)
+        previous = summary.pop("metadata")
+        made = previous.get("reused_report_of") or previous.get("generated_at")
+        fresh = {**previous, **metadata, "reused_report_of": made, "copied_from": str(source)}
+        atomic_write_text(target / "summary.json", json_text({"metadata": fresh, **summary}))
+    return summary, int(manifest.get("exit_code", 0)), len(files) + 1
+
+
+def _copy_checked(source: Path, destination: Path, checksum: str) -> Path:
+    """Copy ``source`` to ``destination`` atomically; a source whose bytes no longer hash to ``checksum`` is refused."""
+    with open(source, "rb") as reading, atomic_file(destination) as writing:
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: reading.read(1 << 20), b""):
+            digest.update(chunk)
+            writing.write(chunk)
+        if digest.hexdigest() != checksum:
+            raise ValueError(f"{source} changed while it was copied")  # atomic_file then keeps the old file
+    return destination

@@ -2,7 +2,7 @@
 
 One invocation copies the corpus into a temporary folder (the shared folder is
 never modified) and runs ``agent-analyzer analyze COPY --out TMP --quiet``
-five times, each in a fresh child process (``measure_child.py``), after one
+six times, each in a fresh child process (``measure_child.py``), after one
 untimed warm-up run on a single file (so the cold run is not also the first
 to import and byte-compile the analyzer):
 
@@ -10,8 +10,9 @@ to import and byte-compile the analyzer):
 2. ``warm``: the same cache folder again, nothing changed, into an emptied --out (parse cache,
    match memo and classification memo, but every report is rendered again);
 3. ``rerun-same-out``: the same again into the --out the warm run wrote (up-to-date reports are reused);
-4. ``warm-1-changed``: the same cache folder after appending one line to one file;
-5. ``no-cache``: ``--no-cache``.
+4. ``rerun-new-out``: the same again into a new --out (the reports are copied, checked, from the first);
+5. ``warm-1-changed``: the same cache folder after appending one line to one file;
+6. ``no-cache``: ``--no-cache``.
 
 It prints one table with wall time, CPU time (user + sys of the child and its
 workers), files/s and MB/s (on wall time), peak RSS, every run's wall and CPU
@@ -110,14 +111,15 @@ def main() -> None:
         warm_up(files[0], args.workers)
         runs: list[tuple[str, Measurement, dict]] = []
 
-        def run(name: str, cache_args: list[str], keep_out: bool = False) -> None:
-            cost, summary = run_analyze(copy, out, args.workers, cache_args, args.extra, keep_out=keep_out)
+        def run(name: str, cache_args: list[str], keep_out: bool = False, into: Path = out) -> None:
+            cost, summary = run_analyze(copy, into, args.workers, cache_args, args.extra, keep_out=keep_out)
             runs.append((name, cost, summary))
             print(f"  {name}: {cost.wall:.1f} s wall, {cost.cpu:.1f} s CPU", flush=True)
 
         run("cold", ["--cache-dir", str(cache_dir)])
         run("warm", ["--cache-dir", str(cache_dir)])
         run("rerun-same-out", ["--cache-dir", str(cache_dir)], keep_out=True)
+        run("rerun-new-out", ["--cache-dir", str(cache_dir)], into=root / "out-new")
         with open(changed, "a", encoding="utf-8", newline="") as handle:
             handle.write(APPENDED_LINE)
         run("warm-1-changed", ["--cache-dir", str(cache_dir)])

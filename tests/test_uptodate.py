@@ -100,12 +100,33 @@ def test_a_reused_report_replays_skipped_files_and_the_exit_code(library, tmp_pa
         [line for line in second.stderr.splitlines() if line.startswith("skipped:")]
 
 
-def test_another_out_folder_is_written_in_full(library, tmp_path):
+def test_another_out_folder_gets_a_checked_copy_of_the_same_reports(library, tmp_path):
     cache = tmp_path / "cache"
     assert _analyze(library, tmp_path / "a", cache).returncode == 0
     other = _analyze(library, tmp_path / "b", cache)
-    assert "wrote" in other.stdout
-    assert _results(tmp_path / "a") == _results(tmp_path / "b")
+    assert other.returncode == 0, other.stderr
+    assert f"copied from {tmp_path / 'a'}/" in other.stdout and "wrote" not in other.stdout
+    assert _report_bytes(tmp_path / "a") == _report_bytes(tmp_path / "b")
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["metadata"]["copied_from"] == str(tmp_path / "a")
+    third = _analyze(library, tmp_path / "b", cache)  # the copy is recorded: b itself is now up to date
+    assert UP_TO_DATE in third.stdout and "copied from" not in third.stdout
+
+
+@pytest.mark.parametrize("change", ["edit-report", "edit-input"])
+def test_a_copy_is_never_made_from_edited_reports_or_for_other_inputs(library, tmp_path, change):
+    cache = tmp_path / "cache"
+    assert _analyze(library, tmp_path / "a", cache).returncode == 0
+    if change == "edit-report":
+        (tmp_path / "a" / "blocks.csv").write_text("tampered\n", encoding="utf-8")
+    else:
+        target = next(library.glob("003_*"))
+        target.write_text(target.read_text(encoding="utf-8").replace("the", "teh", 1), encoding="utf-8")
+    other = _analyze(library, tmp_path / "b", cache)
+    assert other.returncode == 0, other.stderr
+    assert "copied from" not in other.stdout and "wrote" in other.stdout
+    fresh = _analyze(library, tmp_path / "fresh", tmp_path / "other-cache")
+    assert _results(tmp_path / "b") == _results(tmp_path / "fresh")
 
 
 def test_a_deleted_out_folder_is_written_again_in_full(library, tmp_path):
