@@ -207,6 +207,7 @@ def test_rebuilt_entries_are_reported_on_stderr(library, tmp_path):
     cache_dir = tmp_path / "cache"
     subprocess.run(_cli(cache_dir, library, tmp_path / "out"), check=True)
     _entries(cache_dir)[0].write_bytes(b"not an entry")
+    shutil.rmtree(tmp_path / "out")  # else the new --out gets a copy of its intact reports, without a parse
     run = subprocess.run(_cli(cache_dir, library, tmp_path / "other-out"), capture_output=True, text=True)
     assert run.returncode == 0
     assert f"cache: 1 invalid entry in {cache_dir} ignored and rebuilt" in run.stderr
