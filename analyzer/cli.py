@@ -161,12 +161,11 @@ def analyze(
         metadata = {"tool": "agent-analyzer", "version": __version__, "generated_at": _now(),
                     "timings_seconds": {"up-to-date check": round(time.perf_counter() - started, 4)}, "cache": None}
         reused = uptodate.reuse(settings.cache_dir, out, key, metadata)
-        copied = uptodate.copy_from_twin(settings.cache_dir, out, key, metadata) if reused is None else None
-        if reused is not None or copied is not None:
-            summary, code, count = reused or copied[:3]
+        if reused is not None:
+            summary, code, count, copied_from = reused
             _print_skipped_rows(summary.get("skipped", []))
             if not quiet:
-                _print_summary(summary, out, count, reused=True, copied_from=copied[3] if copied else "")
+                _print_summary(summary, out, count, reused=True, copied_from=copied_from)
             if open_report:
                 open_in_browser(out / "report.html")
             raise typer.Exit(code)

@@ -21,15 +21,15 @@ or edited report file, damaged manifest) means a full run.
 **Into another folder.** A warm rerun into a new ``--out`` (a dated folder,
 a second checkout on the same machine) finds no record for that folder, but
 the cache may hold one for another folder with the same input key. When that
-folder's reports are all still there with their checksums, ``copy_from_twin``
-copies them (checksums verified before and while copying, both folders
-locked in path order) instead of analysing again, then records the new
-folder too. On corpus-public that is about 230 MB copied instead of a full
+folder's reports are all still there with their checksums, ``reuse`` copies
+them (each checked while it is copied, both folders locked in path order)
+instead of analysing again, then records the new folder too. On corpus-public that is about 230 MB copied instead of a full
 analysis.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -111,95 +111,77 @@ def _summary_checksum(summary: dict) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def reuse(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, int, int] | None:
-    """(summary, exit code, report files) when ``out`` holds intact reports of ``key``, else None.
+def reuse(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, int, int, str] | None:
+    """(summary, exit code, report files, folder copied from) when intact reports of ``key`` exist, else None.
 
-    ``summary.json`` gets ``metadata`` (with ``reused_report_of``: when the
-    reports were made); every other file is left as it is.
-    """
-    try:
-        manifest = cache.read_payload(_manifest_path(cache_dir, out).read_bytes())
-    except (OSError, ValueError):
-        return None
-    if manifest.get("key") != key or manifest.get("out") != os.path.abspath(out) or not out.is_dir():
-        return None
-    try:
-        return _reuse_locked(out, manifest, metadata)
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        return None  # the folder went away, cannot be locked, or the record is odd: a full run decides
-
-
-def _reuse_locked(out: Path, manifest: dict, metadata: dict) -> tuple[dict, int, int] | None:
-    with output_lock(out):
-        remove_stale_temporaries(out)  # what a killed earlier run left, as a full run would
-        for relative, checksum in sorted(manifest.get("files", {}).items()):
-            try:
-                if file_checksum(out / relative) != checksum:
-                    return None
-            except OSError:
-                return None
-        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        if _summary_checksum(summary) != manifest["summary"]:
-            return None
-        previous = summary.pop("metadata")
-        made = previous.get("reused_report_of") or previous.get("generated_at")
-        fresh = {**previous, **metadata, "reused_report_of": made}
-        atomic_write_text(out / "summary.json", json_text({"metadata": fresh, **summary}))
-    return summary, int(manifest.get("exit_code", 0)), len(manifest["files"]) + 1
-
-
-def copy_from_twin(cache_dir: str, out: Path, key: str, metadata: dict) -> tuple[dict, int, int, str] | None:
-    """``reuse`` for a folder without reports of ``key``: copy them from another ``--out`` that holds them intact.
-
-    Returns (summary, exit code, report files, the folder copied from), or
-    None (no such folder, or any doubt: then a full run decides).
+    ``out``'s own record comes first: its reports are checked in place and
+    only ``summary.json`` gets ``metadata`` (with ``reused_report_of``: when
+    the reports were made); the folder copied from is then "". Otherwise each
+    other folder recorded with ``key`` (newest first) is tried: its reports
+    are copied into ``out``, each checked against its checksum while it is
+    copied, ``metadata.copied_from`` names it, and ``out`` is recorded too.
+    Any doubt means None, and a full run decides.
     """
     target = Path(os.path.abspath(out))
-    for manifest in _manifests_with(cache_dir, key):
+    for manifest in _manifests_with(cache_dir, key, first=_manifest_path(cache_dir, out)):
         source = Path(manifest["out"])
-        if source == target or not source.is_dir():
+        if not source.is_dir():
             continue
         try:
-            copied = _copy_locked(source, target, manifest, metadata)
+            reused = _reuse_locked(source, target, manifest, metadata)
         except (OSError, ValueError, KeyError, AttributeError, TypeError):
-            copied = None
-        if copied is not None:
-            written = [target / relative for relative in manifest["files"]] + [target / "summary.json"]
-            remember(cache_dir, target, key, written, copied[1])
-            return (*copied, str(source))
+            reused = None  # a folder went away, cannot be locked, changed while copied, or the record is odd
+        if reused is None:
+            continue
+        if source != target:
+            remember(cache_dir, target, key, [target / relative for relative in manifest["files"]]
+                     + [target / "summary.json"], reused[1])
+        return (*reused, "" if source == target else str(source))
     return None
 
 
-def _manifests_with(cache_dir: str, key: str) -> list[dict]:
-    """The recorded report folders of ``key``, newest record first."""
+def _manifests_with(cache_dir: str, key: str, *, first: Path) -> list[dict]:
+    """The records of ``key``: the one at ``first`` (the --out's own), then the others, newest first."""
     found = []
     for path in (Path(cache_dir) / f"reports-v{cache.FORMAT}").glob("*.json"):
         try:
             manifest = cache.read_payload(path.read_bytes())
             if manifest.get("key") == key and isinstance(manifest.get("out"), str):
-                found.append((path.stat().st_mtime_ns, path.name, manifest))
+                found.append((path != first, -path.stat().st_mtime_ns, path.name, manifest))
         except (OSError, ValueError, AttributeError):
             continue
-    return [manifest for _, _, manifest in sorted(found, key=lambda item: (-item[0], item[1]))]
+    return [manifest for *_, manifest in sorted(found, key=lambda item: item[:3])]
 
 
-def _copy_locked(source: Path, target: Path, manifest: dict, metadata: dict) -> tuple[dict, int, int] | None:
+def _reuse_locked(source: Path, target: Path, manifest: dict, metadata: dict) -> tuple[dict, int, int] | None:
+    """Check (``source`` is ``target``) or copy (another folder) the recorded reports, then refresh summary.json.
+
+    Each report file is read once: hashed in place, or hashed while it is
+    copied (a mismatch raises, and the full run that follows rewrites
+    whatever was copied). Both folders are locked in path order, so two
+    copies in opposite directions cannot deadlock.
+    """
     files: dict[str, str] = manifest["files"]
     target.mkdir(parents=True, exist_ok=True)
-    first, second = sorted((source, target))  # one lock order, so two copies in opposite directions cannot deadlock
-    with output_lock(first), output_lock(second):
-        if any(file_checksum(source / relative) != checksum for relative, checksum in sorted(files.items())):
-            return None
+    with contextlib.ExitStack() as locks:
+        for folder in sorted({source, target}):
+            locks.enter_context(output_lock(folder))
         summary = json.loads((source / "summary.json").read_text(encoding="utf-8"))
         if _summary_checksum(summary) != manifest["summary"]:
             return None
-        remove_stale_temporaries(target)
-        written = [_copy_checked(source / relative, inside(target, *relative.split("/")), checksum)
-                   for relative, checksum in sorted(files.items())]
-        remove_stale_family_outputs(target, written)
+        remove_stale_temporaries(target)  # what a killed earlier run left, as a full run would
+        if source == target:
+            if any(file_checksum(source / relative) != checksum for relative, checksum in sorted(files.items())):
+                return None
+        else:
+            written = [_copy_checked(source / relative, inside(target, *relative.split("/")), checksum)
+                       for relative, checksum in sorted(files.items())]
+            remove_stale_family_outputs(target, written)
         previous = summary.pop("metadata")
         made = previous.get("reused_report_of") or previous.get("generated_at")
-        fresh = {**previous, **metadata, "reused_report_of": made, "copied_from": str(source)}
+        fresh = {**previous, **metadata, "reused_report_of": made}
+        if source != target:
+            fresh["copied_from"] = str(source)
         atomic_write_text(target / "summary.json", json_text({"metadata": fresh, **summary}))
     return summary, int(manifest.get("exit_code", 0)), len(files) + 1
 
@@ -212,5 +194,5 @@ def _copy_checked(source: Path, destination: Path, checksum: str) -> Path:
             digest.update(chunk)
             writing.write(chunk)
         if digest.hexdigest() != checksum:
-            raise ValueError(f"{source} changed while it was copied")  # atomic_file then keeps the old file
+            raise ValueError(f"{source} changed since it was recorded")  # atomic_file then keeps the old file
     return destination
