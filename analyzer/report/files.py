@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import os
 import re
@@ -125,11 +124,8 @@ def write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[dict]) -> N
     """Rows as CSV into ``stream``, every cell through ``safe_cell`` (a missing column is an empty cell)."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([safe_cell(column) for column in columns])  # matrix headers are file paths
-    formula, cell = _FORMULA_CHARS, safe_cell
     for row in rows:
-        # safe_cell inlined for text, the common cell (blocks.csv is millions of cells): same values
-        writer.writerow([("'" + value if value[:1] in formula and value else value) if type(value) is str
-                         else cell(value) for value in map(row.get, columns, itertools.repeat(""))])
+        writer.writerow([safe_cell(row.get(column, "")) for column in columns])
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
