@@ -3,7 +3,9 @@
 The kill test starts the real ``agent-analyzer`` over corpus B into an --out
 that holds a complete report of corpus A, and kills it with SIGKILL: half the
 time at a random moment of the run, half the time at a random moment after
-its first temporary file appeared (so the write phase is really hit). After
+its first temporary file appeared (so the write phase is really hit). These
+runs use ``--no-cache``: with the cache, a run of B would copy the reference's
+reports of B (``uptodate.reuse``) in milliseconds instead of analysing. After
 every kill each report file must be byte-identical to A's or to B's complete
 file (summary.json: equal apart from its metadata), and anything else left
 in the folder must be a hidden ``.NAME.XXXXXXXX.tmp`` file, which the next
@@ -74,9 +76,14 @@ def _assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str
             assert path in stale_temporaries(out), f"unexpected file left in --out: {name}"
 
 
-def _run(command: list[str], corpus: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([*command, "analyze", str(corpus), "--out", str(out), "--quiet", "--workers", "1"],
+def _run(command: list[str], corpus: Path, out: Path, *options: str) -> subprocess.Popen:
+    return subprocess.Popen([*command, "analyze", str(corpus), "--out", str(out), "--quiet", "--workers", "1", *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _full_run(command: list[str], corpus: Path, out: Path) -> subprocess.Popen:
+    """A run that analyses and writes every report: without the cache it cannot copy another folder's reports."""
+    return _run(command, corpus, out, "--no-cache")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +118,7 @@ def _wait_for_temporary(process: subprocess.Popen, out: Path) -> bool:
 def _write_phase_seconds(command: list[str], corpus: Path, out: Path) -> tuple[float, float]:
     """(seconds until the first temporary file appears, seconds from then until exit) of a full run."""
     started = time.monotonic()
-    process = _run(command, corpus, out)
+    process = _full_run(command, corpus, out)
     assert _wait_for_temporary(process, out), "the run wrote no temporary file"
     first_write = time.monotonic()
     assert process.wait(timeout=120) == 0
@@ -128,7 +135,7 @@ def test_sigkill_at_random_points_leaves_old_or_new_complete_files(corpora, refe
     for kill in range(KILLS):
         for name, data in old.items():
             atomic_write_bytes(out / name, data)  # start every kill from the complete old report
-        process = _run(console_script, corpora[1], out)
+        process = _full_run(console_script, corpora[1], out)
         if kill % 2:
             time.sleep(rng.uniform(0.5 * before_writing, before_writing + writing))
         elif _wait_for_temporary(process, out):
@@ -138,6 +145,33 @@ def test_sigkill_at_random_points_leaves_old_or_new_complete_files(corpora, refe
         _assert_each_file_old_or_new(out, old, new)
         outcomes.add(tuple(sorted(name for name in old if (out / name).read_bytes() == new[name])))
     assert len(outcomes) >= 2, "every kill left the same state: the write phase was never hit"
+    final = _full_run(console_script, corpora[1], out)
+    assert final.wait(timeout=120) == 0
+    _assert_each_file_old_or_new(out, new, new)
+    assert stale_temporaries(out) == []
+
+
+def test_sigkill_while_copying_another_folders_reports_leaves_old_or_new_complete_files(
+        corpora, reference, console_script, tmp_path):
+    """With the cache, a run of B into a new --out copies the reference's reports of B; kills during it lose nothing."""
+    old, new = reference
+    started = time.monotonic()
+    copy = _run(console_script, corpora[1], tmp_path / "timing")
+    assert copy.wait(timeout=120) == 0
+    duration = time.monotonic() - started
+    assert json.loads((tmp_path / "timing" / "summary.json").read_bytes())["metadata"].get("copied_from"), \
+        "the run analysed instead of copying: this test would not reach the copy"
+    rng = random.Random(9)
+    out = tmp_path / "out"
+    out.mkdir()
+    for _ in range(KILLS):
+        for name, data in old.items():
+            atomic_write_bytes(out / name, data)
+        process = _run(console_script, corpora[1], out)
+        time.sleep(rng.uniform(0.5 * duration, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        _assert_each_file_old_or_new(out, old, new)
     final = _run(console_script, corpora[1], out)
     assert final.wait(timeout=120) == 0
     _assert_each_file_old_or_new(out, new, new)
