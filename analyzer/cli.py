@@ -159,7 +159,8 @@ def analyze(
     key = uptodate.input_key(targets, settings) if reusable else ""
     if key:
         metadata = {"tool": "agent-analyzer", "version": __version__, "generated_at": _now(),
-                    "timings_seconds": {"up-to-date check": round(time.perf_counter() - started, 4)}, "cache": None}
+                    "timings_seconds": {"up-to-date check": round(time.perf_counter() - started, 4)}, "cache": None,
+                    "run_settings": settings.run_values()}
         reused = uptodate.reuse(settings.cache_dir, out, key, metadata)
         if reused is not None:
             summary, code, count, copied_from = reused

@@ -150,10 +150,8 @@ class TrendPoint:
 
 def settings_hash(settings: Settings, scan_settings: ScanSettings) -> str:
     """A short hash of every setting that can change results (not ``workers`` or ``cache_dir``)."""
-    values = dataclasses.asdict(settings)
-    for name in ("workers", "cache_dir"):
-        values.pop(name, None)
-    data = json.dumps({"analysis": values, "scan": dataclasses.asdict(scan_settings)}, sort_keys=True, default=list)
+    data = json.dumps({"analysis": settings.result_values(), "scan": dataclasses.asdict(scan_settings)},
+                      sort_keys=True, default=list)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 

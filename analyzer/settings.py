@@ -110,6 +110,23 @@ class Settings:
     def worker_count(self) -> int:
         return self.workers or max(1, os.cpu_count() or 1)
 
+    def result_values(self) -> dict[str, object]:
+        """Every setting that can change results, by name (tuples as lists): not those in ``RUN_ONLY``.
+
+        Reports print these, and the up-to-date key and the scan history hash
+        them; how the run was executed (``run_values``) goes in metadata only,
+        so the same inputs give the same reports at any worker count or cache.
+        """
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in dataclasses.asdict(self).items() if name not in RUN_ONLY}
+
+    def run_values(self) -> dict[str, object]:
+        """The settings in ``RUN_ONLY``, by name: how a run executed, not what it found."""
+        return {name: getattr(self, name) for name in RUN_ONLY}
+
+
+RUN_ONLY = ("workers", "cache_dir")  # settings proved not to change results (tests/test_cache.py)
+
 
 def _in_range(name: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:

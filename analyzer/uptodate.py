@@ -30,7 +30,6 @@ analysis.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -42,7 +41,6 @@ from analyzer.report.files import atomic_file, atomic_write_text, inside, json_t
 from analyzer.report.render import output_lock, remove_stale_family_outputs, remove_stale_temporaries
 from analyzer.settings import Settings
 
-_NOT_RESULT_SETTINGS = ("workers", "cache_dir")
 _PACKAGE = Path(__file__).resolve().parent
 _PACKAGE_SUFFIXES = (".py", ".j2", ".css", ".js", ".json")
 
@@ -57,9 +55,8 @@ def package_version() -> str:
 def input_key(paths: list[Path], settings: Settings) -> str:
     """A hash of everything an analysis of ``paths`` with ``settings`` depends on."""
     found = discover(paths, settings=settings)
-    result_settings = {k: v for k, v in dataclasses.asdict(settings).items() if k not in _NOT_RESULT_SETTINGS}
     digest = hashlib.sha256(package_version().encode())
-    digest.update(json.dumps(result_settings, sort_keys=True, default=list).encode())
+    digest.update(json.dumps(settings.result_values(), sort_keys=True).encode())
     digest.update(f"\0root\0{found.root}".encode())
     for item in found.files:
         digest.update(f"\0file\0{item.rel_path}\0{_content_hash(item.path, settings.max_file_size)}".encode(

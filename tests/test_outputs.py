@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.report.render import LOCK_NAME
+
 CASES = Path(__file__).resolve().parent / "cases"
 
 REQUIRED_FILES = (
@@ -46,11 +48,15 @@ def read_matrix(path: Path) -> tuple[list[str], list[str], list[list[float]]]:
 
 @pytest.fixture(scope="module")
 def seeds_runs(seeds_dir, tmp_path_factory):
-    """Two CLI runs over corpus/ into two different folders."""
+    """Two full CLI runs over corpus/ into two folders, executed differently: cached on 2 workers, uncached on 1.
+
+    The second run has no cache, so it analyses again instead of copying the
+    first folder's reports (uptodate.reuse).
+    """
     outs = []
-    for name in ("first", "second"):
+    for name, options in (("first", ("--workers", "2")), ("second", ("--workers", "1", "--no-cache"))):
         out = tmp_path_factory.mktemp(name)
-        completed = run_cli("analyze", str(seeds_dir), "--out", str(out), "--quiet")
+        completed = run_cli("analyze", str(seeds_dir), "--out", str(out), "--quiet", *options)
         assert completed.returncode == 0, completed.stderr
         outs.append(out)
     return outs
@@ -205,9 +211,28 @@ def test_two_runs_draw_the_same_heatmap_bytes(seeds_runs):
 
 def test_two_runs_differ_in_summary_metadata_only(seeds_runs):
     first, second = (json.loads((out / "summary.json").read_text(encoding="utf-8")) for out in seeds_runs)
+    assert first["metadata"]["run_settings"] == {"workers": 2, "cache_dir": first["metadata"]["run_settings"]["cache_dir"]}
+    assert first["metadata"]["run_settings"]["cache_dir"]
+    assert second["metadata"]["run_settings"] == {"workers": 1, "cache_dir": ""}
+    assert "copied_from" not in second["metadata"]
     first.pop("metadata")
     second.pop("metadata")
     assert first == second
+    assert not {"workers", "cache_dir"} & set(first["settings"])
+
+
+def report_names(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME)
+
+
+def test_worker_count_and_cache_leave_every_report_file_but_summary_json_byte_identical(seeds_runs):
+    first, second = seeds_runs
+    names = report_names(first)
+    assert names == report_names(second)
+    assert "report.html" in names and "heatmap.png" in names
+    for name in names:
+        if name != "summary.json":
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
 # ------------------------------------------------------------------ safety

@@ -107,6 +107,7 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
         "root": result.root,
         "timings_seconds": dict(result.timings),
         "cache": dataclasses.asdict(result.cache) if result.cache is not None else None,
+        "run_settings": settings.run_values(),
     }
     summary["consolidation_tokens"] = consolidation_tokens(result)
     diffs = family_diffs(result, rules=settings.rules)
@@ -291,7 +292,7 @@ def _summary(result: AnalysisResult, settings: Settings, files: list[dict], find
         "warnings": [{"file": f["file"], "warning": w} for f in files for w in f["warnings"].split(" | ") if w],
         "matrix": {"files": len(similarity.labels), "cap": settings.matrix_max_files,
                    "complete": len(similarity.labels) == len(result.files)},
-        "settings": _settings_dict(settings),
+        "settings": settings.result_values(),
     }
 
 
@@ -307,8 +308,3 @@ def _duplicated_share(result: AnalysisResult) -> tuple[int, int]:
     return duplicated, total
 
 
-def _settings_dict(settings: Settings) -> dict:
-    from dataclasses import asdict
-
-    values = asdict(settings)
-    return {key: list(value) if isinstance(value, tuple) else value for key, value in values.items()}

@@ -133,7 +133,8 @@ def test_output_is_byte_identical_across_runs(cli_run, library, tmp_path: Path):
     write_file(library, "latin1.md", "caf\xe9 text\n".encode("latin-1"))
     write_file(library, "binary.md", b"\x00\x01\x02")
     write_file(library, "copy.md", GOOD_AGENT.replace("Reviewer", "Checker"))
-    first, second = cli_run(library), cli_run(library)
+    first, second = cli_run(library), cli_run(library, options=("--no-cache",))  # uncached: analysed, not copied
+    assert "copied_from" not in second.summary["metadata"]
     for name in ("files.csv", "blocks.csv", "block_families.csv", "file_pairs.csv", "report.html"):
         assert (first.out / name).read_bytes() == (second.out / name).read_bytes(), name
     strip = lambda summary: {k: v for k, v in summary.items() if k != "metadata"}  # noqa: E731
