@@ -230,7 +230,8 @@ def _top_level_items(tokens: list, list_index: int) -> list[tuple[int, int]]:
     """Line spans of the items of the list that opens at ``tokens[list_index]``."""
     spans: list[tuple[int, int]] = []
     depth = tokens[list_index].level + 1
-    for token in tokens[list_index + 1:]:
+    for index in range(list_index + 1, len(tokens)):  # not tokens[list_index + 1:]: a copy per list is quadratic
+        token = tokens[index]
         if token.level < depth:
             break
         if token.type == "list_item_open" and token.level == depth and token.map:
