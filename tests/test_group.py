@@ -121,6 +121,33 @@ def test_block_family_holds_copies_and_near_copies_but_not_unrelated_blocks():
     assert 0.85 <= unit_family.mean_similarity < 1.0
 
 
+def test_mean_similarity_of_a_chained_family_is_the_mean_over_its_scored_member_pairs():
+    # each text differs from the previous by one word, so the family is a chain: the first and
+    # last texts are not near-duplicates, their pair is unscored and left out of the mean
+    words = "check every input twice and report each problem with its file line and reason before you stop".split()
+    other = "verify all outputs again then list any mistake found near that path page plus cause after we end".split()
+    texts = [" ".join(other[:k] + words[k:]) for k in range(0, 17, 2)]  # neighbours score about 0.92
+    files = {f"f{i}.md": f"## Rules\n\n{text}\n" for i, text in enumerate(texts)}
+    files.update({"copy0.md": files["f0.md"], "copy3.md": files["f3.md"], "again3.md": files["f3.md"]})
+    parsed, grouping, _, _ = grouped(files)
+    units = [block for agent_file in parsed for block in agent_file.units]
+    families = {grouping.family_of_block.get(b.block_id) for b in units}
+    assert len(families) == 1 and None not in families
+    (family,) = [f for f in grouping.families if f.kind == "paragraph"]
+    scores = grouping.pair_scores
+    unit_fingerprints = {b.fingerprint for b in units}
+    scored = [key for key in scores if set(key) <= unit_fingerprints]
+    assert len(unit_fingerprints) == len(texts) and len(texts) <= len(scored) < len(texts) * (len(texts) - 1) / 2
+    total = weight = 0.0
+    for i, a in enumerate(units):
+        for b in units[i + 1:]:
+            key = tuple(sorted((a.fingerprint, b.fingerprint)))
+            score = 1.0 if key[0] == key[1] else scores.get(key)
+            if score is not None:
+                total, weight = total + score, weight + 1
+    assert family.mean_similarity == pytest.approx(total / weight, abs=1e-4)
+
+
 def test_block_that_occurs_once_and_matches_nothing_has_no_family():
     parsed, grouping, _, _ = grouped({"a.md": "Only here, a sentence that no other file contains at all.\n"})
     assert grouping.families == ()
