@@ -26,9 +26,11 @@ draw four PNGs made a 1,030 MB child, the run's peak on corpus-public. With ``fr
 child is a new interpreter (``spawn``) that imports what the function needs
 and receives its arguments pickled: right for small inputs and heavy work
 (matplotlib), wrong for the hundreds of MB of blocks that matching reads.
-The fresh child is ``python -c _BOOTSTRAP`` reading one pickle from its stdin
-(the caller's ``sys.path``, then the function and its arguments) and writing
-the pickled result, or the exception, to its stdout. Not ``multiprocessing``'s
+The fresh child is ``python -c _BOOTSTRAP`` reading pickles from its stdin
+(the caller's ``sys.path``, modules to import at once, then the function and
+its arguments) and writing the pickled result, or the exception, to its
+stdout. ``prepare_fresh`` starts it before its call is known, so its imports
+overlap the caller's work. Not ``multiprocessing``'s
 ``spawn``, which imports the caller's ``__main__`` again in the child: a
 script that calls the library without an ``if __name__ == "__main__"`` guard
 would run twice.
@@ -36,12 +38,15 @@ would run twice.
 
 from __future__ import annotations
 
+import atexit
+import importlib
 import itertools
 import multiprocessing
 import os
 import pickle
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -73,13 +78,15 @@ def beside(function: Callable[..., T], *args: Any, parallel: bool = True, close_
         yield lambda: function(*args, **kwargs)
         return
     if fresh:
-        child = _start_fresh(function, args, kwargs)
+        child = _take_fresh()
+        writer = _send(child, function, args, kwargs)
         try:
             yield lambda: _fresh_result(child)
         finally:
             if child.poll() is None:  # the block failed before asking: the result is not wanted
                 child.kill()
                 child.wait()
+            writer.join()
             child.stdout.close()
         return
     token = next(_TOKENS)
@@ -103,27 +110,93 @@ def _run(token: int) -> Any:
     return function(*args, **kwargs)
 
 
-_BOOTSTRAP = ("import pickle, sys; path, call = pickle.load(sys.stdin.buffer); sys.path[:] = path; "
-              "from analyzer.background import _serve; _serve(call)")
+_BOOTSTRAP = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+              "from analyzer.background import _serve; _serve()")
+_STANDBY: list[tuple[tuple, subprocess.Popen]] = []  # at most one prepared fresh child, with where it was started
 
 
-def _start_fresh(function: Callable[..., Any], args: tuple, kwargs: dict) -> subprocess.Popen:
-    """A new interpreter running ``function(*args, **kwargs)`` (see the module docstring).
+def prepare_fresh(*modules: str) -> None:
+    """Start the next ``beside(..., fresh=True)`` child now, importing ``modules`` while the caller works.
 
-    The call is pickled here and sent as bytes, so the child reads all of it
-    before unpickling (which imports the function's module) and this process
-    waits only for the child to start, not for its imports.
+    A fresh interpreter spends most of its first seconds importing (matplotlib
+    alone is about 1.4 s); started before the analysis, it has done that by
+    the time its call comes. The next fresh ``beside`` takes it, when it was
+    started with the same ``sys.path`` and working folder (else it is stopped
+    and a new child started). Does nothing without fork, or when one is
+    already waiting. One never used reads end-of-file when this process
+    exits and ends without output; ``atexit`` stops it first.
     """
-    call = pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    if not can_fork() or _STANDBY:
+        return
+    _STANDBY.append((_origin(), _start_fresh(modules)))
+
+
+def _origin() -> tuple:
+    return tuple(sys.path), os.getcwd()
+
+
+def _stop_standby() -> None:
+    while _STANDBY:
+        _, child = _STANDBY.pop()
+        _stop(child)
+
+
+atexit.register(_stop_standby)
+
+
+def _stop(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.kill()
+    child.wait()
+    for stream in (child.stdin, child.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass  # a broken pipe: the child is gone either way
+
+
+def _take_fresh() -> subprocess.Popen:
+    """The prepared child when it still fits (see ``prepare_fresh``), else a new one."""
+    while _STANDBY:
+        origin, child = _STANDBY.pop()
+        if origin == _origin() and child.poll() is None:
+            return child
+        _stop(child)
+    return _start_fresh(())
+
+
+def _start_fresh(modules: tuple[str, ...]) -> subprocess.Popen:
+    """A new interpreter that imports ``modules``, then waits for one call on its stdin (``_send``)."""
     child = subprocess.Popen([sys.executable, "-c", _BOOTSTRAP], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
-        pickle.dump((list(sys.path), call), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        child.stdin.close()
+        pickle.dump(list(sys.path), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(tuple(modules), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        child.stdin.flush()
     except BaseException:
-        child.kill()
-        child.wait()
+        _stop(child)
         raise
     return child
+
+
+def _send(child: subprocess.Popen, function: Callable[..., Any], args: tuple, kwargs: dict) -> threading.Thread:
+    """Write the call to ``child`` from a thread, so the caller goes on while a busy child fills the pipe.
+
+    The call is pickled here and sent as one bytes frame, so the child reads
+    all of it before unpickling (which imports the function's module). A
+    child that died meanwhile breaks the pipe; ``_fresh_result`` reports it.
+    """
+    call = pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def write() -> None:
+        try:
+            pickle.dump(call, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            child.stdin.close()
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=write, name="fresh-child-call", daemon=True)
+    writer.start()
+    return writer
 
 
 def _fresh_result(child: subprocess.Popen) -> Any:
@@ -137,10 +210,25 @@ def _fresh_result(child: subprocess.Popen) -> Any:
     return value
 
 
-def _serve(call: bytes) -> None:
-    """The fresh child's side: run the pickled call, write (failed, value) to the original stdout."""
+def _serve() -> None:
+    """The fresh child's side: import what it was told, run the call it is sent, write (failed, value).
+
+    A module that fails to import here is left for the call, which imports
+    it again and reports the error as its own. End-of-file before the call
+    means the caller ended without one (a prepared child never used).
+    """
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything the function prints goes to stderr, not into the result
+    stdin = sys.stdin.buffer
+    try:
+        for name in pickle.load(stdin):
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - see the docstring
+                pass
+        call = pickle.load(stdin)
+    except EOFError:
+        return
     function, args, kwargs = pickle.loads(call)
     try:
         reply = (False, function(*args, **kwargs))

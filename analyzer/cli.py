@@ -143,6 +143,7 @@ def analyze(
     """Analyze agent files and write reports (CSV, JSON, HTML, PNG) into --out."""
     from analyzer import uptodate
     from analyzer.pipeline import analyze as run_analysis
+    from analyzer.report import pictures
     from analyzer.report.model import build_report
     from analyzer.report.render import write_reports
 
@@ -170,6 +171,8 @@ def analyze(
             if open_report:
                 open_in_browser(out / "report.html")
             raise typer.Exit(code)
+    if settings.worker_count > 1:
+        pictures.prepare()  # the interpreter that draws the PNGs imports matplotlib while we analyse
     with _ProgressBar(not quiet) as progress:
         result = run_analysis(targets, settings=settings, progress=progress, git_dates=git_dates)
     report = build_report(result, settings=settings, generated_at=_now())
@@ -390,6 +393,10 @@ def scan(
     except BaselineError as error:
         raise UsageError(str(error)) from error
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if out is not None and settings.worker_count > 1:
+        from analyzer.report import pictures
+
+        pictures.prepare()  # the interpreter that draws the PNGs imports matplotlib while we analyse
     result = run_analysis(targets, settings=settings, git_dates=git_dates)
     outcome = run_scan(result, settings=scan_settings, baseline=accepted)
     if update_baseline:

@@ -421,7 +421,13 @@ def _compile_word_ends(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"[^a-z0-9_](" + _trie_pattern(trie) + ")")
 
 
-_REVERSED_CANDIDATE = _compile_word_ends(_LEXICON)
+@lru_cache(maxsize=1)
+def _reversed_candidate() -> re.Pattern[str]:
+    """The lexicon's word-end regex, compiled on first use: about 0.45 s, which a run that normalises
+    nothing (a rerun reusing its reports, the picture process) should not pay at import."""
+    return _compile_word_ends(_LEXICON)
+
+
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -457,7 +463,7 @@ def _candidate_edits(text: str) -> list[_Edit]:
         lowered = text.translate(_ASCII_LOWER)
     reversed_text = (lowered + " ")[::-1]  # the space stands after the text's end
     edits = []
-    for match in _REVERSED_CANDIDATE.finditer(reversed_text):
+    for match in _reversed_candidate().finditer(reversed_text):
         key_start, key_end = match.span(1)
         edit = _edit_for(text, len(text) + 1 - key_end, len(text) + 1 - key_start)
         if edit is not None:

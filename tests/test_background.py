@@ -86,6 +86,51 @@ def test_a_fresh_child_does_not_run_the_callers_unguarded_script_again(tmp_path)
     assert ran.stdout.splitlines() == ["script ran", "child True"], ran.stderr
 
 
+def _imported(name: str) -> tuple[bool, int]:
+    return name in sys.modules, os.getpid()
+
+
+@needs_fork
+def test_a_prepared_fresh_child_has_imported_its_modules_and_serves_the_next_call():
+    from analyzer import background
+
+    background.prepare_fresh("xml.dom.minidom")  # imported by nothing the call does
+    (_, standby), = background._STANDBY
+    with beside(_imported, "xml.dom.minidom", parallel=True, fresh=True) as result:
+        imported, pid = result()
+    assert imported and pid == standby.pid != os.getpid()
+    assert background._STANDBY == []
+    with beside(_imported, "xml.dom.minidom", parallel=True, fresh=True) as result:
+        imported, pid = result()  # not prepared: a new child that imports only what the call needs
+    assert not imported and pid != standby.pid
+
+
+@needs_fork
+def test_a_prepared_child_started_elsewhere_is_not_used(tmp_path, monkeypatch):
+    from analyzer import background
+
+    background.prepare_fresh("xml.dom.minidom")
+    (_, standby), = background._STANDBY
+    monkeypatch.chdir(tmp_path)  # a relative path on sys.path would mean another folder now
+    with beside(_imported, "xml.dom.minidom", parallel=True, fresh=True) as result:
+        imported, pid = result()
+    assert not imported and pid != standby.pid
+    assert standby.poll() is not None  # stopped, not left running
+
+
+@needs_fork
+def test_a_prepared_child_never_used_ends_quietly_with_its_caller(tmp_path):
+    script = tmp_path / "prepared.py"
+    script.write_text("from analyzer import background\nbackground.prepare_fresh('json')\n"
+                      "print(background._STANDBY[0][1].pid)\n", encoding="utf-8")
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert ran.returncode == 0 and ran.stderr == ""
+    child = int(ran.stdout)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # reaped by the caller's exit handler
+
+
 def test_without_parallel_nothing_runs_until_the_result_is_asked_for():
     calls = []
     with beside(calls.append, "ran", parallel=False) as result:

@@ -23,7 +23,6 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +52,9 @@ from analyzer.report.model import (
 )
 from analyzer.report import html_data
 from analyzer.report.lineage_out import LINEAGE_COLUMNS, consensus_markdown, lineage_json, lineage_markdown
-from analyzer.report.lineage_plot import lineage_png
 from analyzer.report.lineage_svg import drawn_nodes, tree_svg
 from analyzer.report.markdown import summary_markdown
-from analyzer.report.plots import cluster_order, dendrogram_png, families_png, heatmap_png
+from analyzer.report.pictures import Pictures, PictureInputs, picture_inputs, render_pictures
 
 HTML_PAIR_ROWS = html_data.MAX_EMBEDDED_PAIRS  # the most similar pairs embedded in report.html
 HTML_LIST_ROWS = 200  # findings, skipped files, warnings, most-copied blocks listed in full before "N more"
@@ -167,47 +165,20 @@ def _write_all(report: Report, out_dir: Path, *, parallel: bool = True) -> list[
         for family, (similarity, containment) in sorted(report.family_matrices.items()):
             put("similarity_matrix.csv", matrix_csv(similarity), "families", family)
             put("containment_matrix.csv", matrix_csv(containment), "families", family)
-        heat_order = cluster_order(heat.values) if heat_files else []
-        png = pictures()
+        drawn = pictures()
+    png = drawn.png
     put("heatmap.png", png["heatmap.png"])
     put("summary.json", json_text({"metadata": report.metadata, **report.summary}))
     _write_lineage(report, put, png["lineage.png"])
     put("dendrogram.png", png["dendrogram.png"])
     put("families.png", png["families.png"])
     put("summary.md", summary_markdown(report))
-    put("report.html", render_html(report, png["heatmap.png"], heat_files=heat_files, heat_order=heat_order))
+    put("report.html", render_html(report, png["heatmap.png"], heat_files=heat_files, heat_order=drawn.heat_order))
     return written
 
 
-@dataclass(frozen=True)
-class PictureInputs:
-    """What the four PNGs are drawn from: a few MB, picked out of the report (see ``_pictures_beside``)."""
-
-    similarity: Matrix  # the library-wide matrix (heatmap.png)
-    heat: Matrix  # the files of the interactive heatmap (dendrogram.png)
-    families: list[dict]
-    files: list[dict]
-    duplicated_share: float
-    trees: list[dict]  # lineage trees (lineage.png)
-
-
-def picture_inputs(report: Report, heat: Matrix) -> PictureInputs:
-    return PictureInputs(report.similarity, heat, report.families, report.files,
-                         report.summary["duplicated_share"], (report.lineage or {"trees": []})["trees"])
-
-
-def render_pictures(inputs: PictureInputs) -> dict[str, bytes]:
-    """Every PNG of the report set, by file name (heatmap, dendrogram, families, lineage)."""
-    return {
-        "heatmap.png": heatmap_png(inputs.similarity),
-        "dendrogram.png": dendrogram_png(inputs.heat),
-        "families.png": families_png(inputs.families, inputs.files, duplicated_share=inputs.duplicated_share),
-        "lineage.png": lineage_png(inputs.trees),
-    }
-
-
 @contextmanager
-def _pictures_beside(inputs: PictureInputs, *, parallel: bool) -> Iterator[Callable[[], dict[str, bytes]]]:
+def _pictures_beside(inputs: PictureInputs, *, parallel: bool) -> Iterator[Callable[[], Pictures]]:
     """The PNGs, drawn in a second process while the caller writes the text reports (``analyzer.background``).
 
     matplotlib needs ~5 s of CPU for the four pictures of a 5,000-file
@@ -215,7 +186,10 @@ def _pictures_beside(inputs: PictureInputs, *, parallel: bool) -> Iterator[Calla
     child is a fresh interpreter given only ``PictureInputs``, not a fork:
     a forked child counts the writer's whole resident set as its own, and on
     corpus-public that made it the run's peak (1,033 MB against the writer's
-    881 MB). The bytes are the same either way.
+    881 MB). The bytes are the same either way. The child also clusters the
+    heatmap files (scipy), so this process imports neither matplotlib nor
+    scipy; ``pictures.prepare`` starts it early, so it imports them while the
+    analysis runs.
     """
     with beside(render_pictures, inputs, parallel=parallel, fresh=True) as pictures:
         yield pictures
@@ -262,6 +236,8 @@ def render_html(report: Report, heatmap: bytes, *, heat_files: list[str] | None 
     )
     template = environment.get_template("report.html.j2")
     if heat_files is None:
+        from analyzer.report.plots import cluster_order  # scipy; write_reports passes the order it was drawn in
+
         heat_files = html_data.heatmap_files(report.similarity.labels, report.families)
         heat_order = cluster_order(html_data.similarity_values(heat_files, report.file_pairs)) if heat_files else []
     file_index = {row["file"]: i for i, row in enumerate(report.files)}
