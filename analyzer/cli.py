@@ -254,6 +254,11 @@ def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = Fal
     errors = counts["skipped_errors"]
     if errors:
         typer.echo(f"{errors} file(s) could not be read; see summary.json 'skipped'")
+    over = counts.get("unit_families_over_pair_cap", 0)
+    if over:
+        typer.echo(f"{over} block famil{'y spans' if over == 1 else 'ies span'} more than {summary['pair_cap']} files "
+                   "(the pair cap): they add weight to file pairs but make none, so files related only "
+                   "through them are not paired")
     if copied_from:
         typer.echo(f"reports in {out}/ are up to date: copied from {copied_from}/, which holds them for the same "
                    "files, settings and version (--no-cache forces a full run)")

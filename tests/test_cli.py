@@ -70,6 +70,27 @@ def mixed_run(mixed_corpus, tmp_path_factory):
 # ------------------------------------------------------------------ exit codes
 
 
+def test_block_families_over_the_pair_cap_are_counted_and_announced(tmp_path):
+    # 60 copies of one agent, one word apart: every shared block is in all 60 files, over the cap of 50
+    library = tmp_path / "copies"
+    library.mkdir()
+    for i in range(60):
+        (library / f"p{i:02d}.md").write_text(
+            f"---\nname: reviewer\ndescription: Reviews changes to service{i}\n---\n# Reviewer\n\n"
+            f"You review pull requests for service{i} and report each problem clearly.\n\n## Rules\n\n"
+            "- Run the whole test suite before you approve a change, and attach the log.\n", encoding="utf-8")
+    completed = run_cli("analyze", str(library), "--out", str(tmp_path / "out"), "--no-cache")
+    assert completed.returncode == 0, completed.stderr
+    summary = summary_of(tmp_path / "out")
+    with (tmp_path / "out" / "block_families.csv").open(newline="", encoding="utf-8") as handle:
+        families = list(csv.DictReader(handle))
+    expected = sum(1 for row in families if row["kind"] not in ("section", "preamble")
+                   and int(row["file_count"]) > summary["pair_cap"])
+    assert summary["pair_cap"] == 50 and expected >= 2
+    assert summary["counts"]["unit_families_over_pair_cap"] == expected
+    assert f"{expected} block families span more than 50 files (the pair cap)" in completed.stdout
+
+
 def test_seeds_exit_zero_and_print_a_summary(seeds_dir, tmp_path):
     # --no-cache: with the cache, an earlier test's reports of the seeds would be copied, not written
     completed = run_cli("analyze", str(seeds_dir), "--out", str(tmp_path / "out"), "--no-cache")
