@@ -68,7 +68,7 @@ from typing import NamedTuple
 import numpy as np
 
 from analyzer.match import match_class, sorted_unique
-from analyzer.models import KIND_SECTION, AgentFile, Block, BlockFamily, FileFamily, FilePair, TextMatch
+from analyzer.models import KIND_SECTION, UNIT_KINDS, AgentFile, Block, BlockFamily, FileFamily, FilePair, TextMatch
 from analyzer.settings import Settings
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -417,6 +417,17 @@ def pair_cap(file_count: int) -> int:
     other blocks make.
     """
     return min(100, max(50, int(0.02 * file_count)))
+
+
+def families_over_pair_cap(families: tuple[BlockFamily, ...], file_count: int) -> int:
+    """Unit block families held by more files than ``pair_cap``: they add weight to file pairs but make none.
+
+    Files related only through such families get no file pair, so no family
+    and no lineage: in a library of 60 copies of one agent (cap 50) every
+    shared block is above the cap. The CLI says so whenever this is not 0.
+    """
+    cap = pair_cap(file_count)
+    return sum(1 for family in families if family.kind in UNIT_KINDS and len(family.files) > cap)
 
 
 def join_named(clusters: list[list[str]], links: list[tuple[str, str]]) -> list[list[str]]:

@@ -19,8 +19,8 @@ import numpy as np
 
 from analyzer import __version__
 from analyzer.cache import ClassificationMemo
-from analyzer.group import file_identity, pair_cap, relatedness
-from analyzer.models import KIND_PREAMBLE, KIND_SECTION, AnalysisResult
+from analyzer.group import families_over_pair_cap, file_identity, pair_cap, relatedness
+from analyzer.models import AnalysisResult
 from analyzer.report.html_data import consolidation_tokens, family_diffs
 from analyzer.report.lineage_out import lineage_model
 from analyzer.report.pair_classes import PairClassifier, block_pair_rows, file_pair_classes
@@ -278,7 +278,7 @@ def _summary(result: AnalysisResult, settings: Settings, files: list[dict], find
             "block_families": len(result.block_families),
             "block_containments": len(result.containments),
             "file_pairs": len(result.file_pairs),
-            "unit_families_over_pair_cap": _families_over_pair_cap(result),
+            "unit_families_over_pair_cap": families_over_pair_cap(result.block_families, len(result.files)),
             "file_families": len(result.file_families),
             "multi_file_families": len(multi),
             "files_in_multi_file_families": sum(len(f.members) for f in multi),
@@ -296,18 +296,6 @@ def _summary(result: AnalysisResult, settings: Settings, files: list[dict], find
                    "complete": len(similarity.labels) == len(result.files)},
         "settings": settings.result_values(),
     }
-
-
-def _families_over_pair_cap(result: AnalysisResult) -> int:
-    """Unit block families held by more files than ``group.pair_cap``: they add weight to file pairs but make none.
-
-    Files related only through such families get no file pair, so no family
-    and no lineage: in a library of 60 copies of one agent (cap 50) every
-    shared block is above the cap. The CLI says so whenever this is not 0.
-    """
-    cap = pair_cap(len(result.files))
-    return sum(1 for family in result.block_families
-               if family.kind not in (KIND_SECTION, KIND_PREAMBLE) and len(family.files) > cap)
 
 
 def _duplicated_share(result: AnalysisResult) -> tuple[int, int]:
