@@ -24,7 +24,7 @@ import time
 from analyzer.parse import parse_text
 from analyzer.pipeline import active_rules
 from analyzer.settings import Settings
-from measure_child import table
+from measure_child import fit_exponent, table
 
 SHAPES = {
     "one-item lists between paragraphs": "- item {i}\n\npara\n\n",
@@ -65,7 +65,7 @@ def main() -> None:
                 parse_text(text, path="hostile.md", rules=rules)
                 best[k] = min(best[k], time.perf_counter() - started)
         sizes = [len(text.encode("utf-8")) for text in texts]
-        exponent = math.log(best[1] / best[0]) / math.log(sizes[1] / sizes[0])
+        exponent = fit_exponent(list(zip(sizes, best)))
         rows.append([shape, f"{sizes[0]:,}", f"{best[0]:.2f}", f"{sizes[1]:,}", f"{best[1]:.2f}",
                      f"{sizes[1] / best[1] / 1e6:.2f}", f"{exponent:.2f}"])
     print(f"parse_text, best of {arguments.rounds}; exponent = log(t2/t1) / log(bytes2/bytes1)\n")

@@ -14,7 +14,6 @@ the total; about 2 is the size of the output, more would be a defect.
 from __future__ import annotations
 
 import argparse
-import math
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from analyzer.pipeline import analyze
 from analyzer.report.model import build_report
 from analyzer.report.render import write_reports
 from analyzer.settings import Settings
-from measure_child import table
+from measure_child import fit_exponent, table
 
 AGENT = ("---\nname: project-reviewer\ndescription: Reviews changes to {project}\ntools: Read, Grep\n---\n"
          "# Project reviewer\n\nYou review pull requests for {project}.\n\n## Rules\n\n"
@@ -61,7 +60,7 @@ def main() -> None:
     rows = [[name, *(f"{result.get(name, 0.0):.2f}" for result in results)] for name in names]
     rows += [[name, *(f"{result[name]:,}" for result in results)] for name in ("block pairs", "file pairs")]
     print(table(["seconds / rows", *(f"{size} files" for size in sizes)], rows))
-    exponent = math.log(results[1]["total"] / results[0]["total"]) / math.log(4)
+    exponent = fit_exponent([(size, result["total"]) for size, result in zip(sizes, results)])
     print(f"\ngrowth exponent of the total: {exponent:.2f} (pairs grow with exponent 2)")
 
 

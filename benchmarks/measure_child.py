@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import signal
@@ -113,6 +114,17 @@ def ratio(value: float | None, baseline: float | None) -> str:
     if value is None or not baseline:
         return "-"
     return f"{value / baseline:.2f}"
+
+
+def fit_exponent(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of log(time) on log(N): b in time ≈ a·N^b."""
+    points = [(n, t) for n, t in points if n > 0 and t > 0]
+    if len(points) < 2 or len({n for n, _ in points}) < 2:
+        return None
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
 
 
 def main() -> None:

@@ -33,7 +33,6 @@ pairwise exponents between consecutive sizes.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import shutil
@@ -43,7 +42,7 @@ from collections import Counter
 from pathlib import Path
 
 from full_corpus import AGENT_SUFFIXES, run_analyze, warm_up
-from measure_child import Measurement, ratio, table
+from measure_child import Measurement, fit_exponent, ratio, table
 from mutate import Donors, mutate, parse
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus-public"
@@ -111,17 +110,6 @@ def link_prefix(files: list[Path], folder: Path) -> None:
             os.link(path, target)
         except OSError:
             shutil.copyfile(path, target)
-
-
-def fit_exponent(points: list[tuple[int, float]]) -> float | None:
-    """Least-squares slope of log(time) on log(N): b in time ≈ a·N^b."""
-    points = [(n, t) for n, t in points if n > 0 and t > 0]
-    if len(points) < 2 or len({n for n, _ in points}) < 2:
-        return None
-    xs = [math.log(n) for n, _ in points]
-    ys = [math.log(t) for _, t in points]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
 
 
 def parse_sizes(text: str) -> list[int]:
