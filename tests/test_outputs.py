@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.report.render import LOCK_NAME
+from robustness.robustness_support import report_names
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -219,10 +219,6 @@ def test_two_runs_differ_in_summary_metadata_only(seeds_runs):
     second.pop("metadata")
     assert first == second
     assert not {"workers", "cache_dir"} & set(first["settings"])
-
-
-def report_names(out: Path) -> list[str]:
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != LOCK_NAME)
 
 
 def test_worker_count_and_cache_leave_every_report_file_but_summary_json_byte_identical(seeds_runs):
