@@ -22,6 +22,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -125,30 +126,41 @@ def _write_phase_seconds(command: list[str], corpus: Path, out: Path) -> tuple[f
     return first_write - started, time.monotonic() - first_write
 
 
-def test_sigkill_at_random_points_leaves_old_or_new_complete_files(corpora, reference, console_script, tmp_path):
-    old, new = reference
-    before_writing, writing = _write_phase_seconds(console_script, corpora[1], tmp_path / "timing")
-    out = tmp_path / "out"
+def _kill_runs(start: Callable[[Path], subprocess.Popen], out: Path, old: dict[str, bytes], new: dict[str, bytes],
+               wait: Callable[[int, subprocess.Popen], None]) -> set[tuple[str, ...]]:
+    """KILLS runs into ``out``, each started from the complete old report and SIGKILLed after ``wait(kill, run)``;
+    after each, every file is old or new. Then one complete run. Returns which files each kill left new."""
     out.mkdir()
-    rng = random.Random(8)
     outcomes = set()
     for kill in range(KILLS):
         for name, data in old.items():
             atomic_write_bytes(out / name, data)  # start every kill from the complete old report
-        process = _full_run(console_script, corpora[1], out)
-        if kill % 2:
-            time.sleep(rng.uniform(0.5 * before_writing, before_writing + writing))
-        elif _wait_for_temporary(process, out):
-            time.sleep(rng.uniform(0, writing))
+        process = start(out)
+        wait(kill, process)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         _assert_each_file_old_or_new(out, old, new)
         outcomes.add(tuple(sorted(name for name in old if (out / name).read_bytes() == new[name])))
-    assert len(outcomes) >= 2, "every kill left the same state: the write phase was never hit"
-    final = _full_run(console_script, corpora[1], out)
+    final = start(out)
     assert final.wait(timeout=120) == 0
     _assert_each_file_old_or_new(out, new, new)
     assert stale_temporaries(out) == []
+    return outcomes
+
+
+def test_sigkill_at_random_points_leaves_old_or_new_complete_files(corpora, reference, console_script, tmp_path):
+    old, new = reference
+    before_writing, writing = _write_phase_seconds(console_script, corpora[1], tmp_path / "timing")
+    rng = random.Random(8)
+
+    def wait(kill: int, process: subprocess.Popen) -> None:
+        if kill % 2:
+            time.sleep(rng.uniform(0.5 * before_writing, before_writing + writing))
+        elif _wait_for_temporary(process, tmp_path / "out"):
+            time.sleep(rng.uniform(0, writing))
+
+    outcomes = _kill_runs(lambda out: _full_run(console_script, corpora[1], out), tmp_path / "out", old, new, wait)
+    assert len(outcomes) >= 2, "every kill left the same state: the write phase was never hit"
 
 
 def test_sigkill_while_copying_another_folders_reports_leaves_old_or_new_complete_files(
@@ -162,20 +174,8 @@ def test_sigkill_while_copying_another_folders_reports_leaves_old_or_new_complet
     assert json.loads((tmp_path / "timing" / "summary.json").read_bytes())["metadata"].get("copied_from"), \
         "the run analysed instead of copying: this test would not reach the copy"
     rng = random.Random(9)
-    out = tmp_path / "out"
-    out.mkdir()
-    for _ in range(KILLS):
-        for name, data in old.items():
-            atomic_write_bytes(out / name, data)
-        process = _run(console_script, corpora[1], out)
-        time.sleep(rng.uniform(0.5 * duration, duration))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
-        _assert_each_file_old_or_new(out, old, new)
-    final = _run(console_script, corpora[1], out)
-    assert final.wait(timeout=120) == 0
-    _assert_each_file_old_or_new(out, new, new)
-    assert stale_temporaries(out) == []
+    _kill_runs(lambda out: _run(console_script, corpora[1], out), tmp_path / "out", old, new,
+               lambda kill, process: time.sleep(rng.uniform(0.5 * duration, duration)))
 
 
 def test_two_concurrent_runs_into_one_out_leave_one_complete_set(corpora, reference, console_script, tmp_path):
