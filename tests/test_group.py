@@ -122,7 +122,7 @@ def test_block_family_holds_copies_and_near_copies_but_not_unrelated_blocks():
 
 
 def test_mean_similarity_of_a_chained_family_is_the_mean_over_its_scored_member_pairs():
-    # each text differs from the previous by one word, so the family is a chain: the first and
+    # each text differs from the previous by two words, so the family is a chain: the first and
     # last texts are not near-duplicates, their pair is unscored and left out of the mean
     words = "check every input twice and report each problem with its file line and reason before you stop".split()
     other = "verify all outputs again then list any mistake found near that path page plus cause after we end".split()
