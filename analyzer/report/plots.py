@@ -35,10 +35,14 @@ def cluster_order(values: np.ndarray) -> list[int]:
     size = values.shape[0]
     if size < 3:
         return list(range(size))
+    return [int(i) for i in leaves_list(similarity_linkage(values))]
+
+
+def similarity_linkage(values: np.ndarray) -> np.ndarray:
+    """scipy's average-linkage tree of a similarity matrix, on 1 - similarity (symmetrised, clipped to [0, 1])."""
     distance = 1.0 - np.clip((values + values.T) / 2.0, 0.0, 1.0)
     np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), method="average")
-    return [int(i) for i in leaves_list(tree)]
+    return linkage(squareform(distance, checks=False), method="average")
 
 
 def short_label(path: str, width: int = 42) -> str:
@@ -92,9 +96,7 @@ def dendrogram_png(matrix: Matrix, *, title: str = "File clustering") -> bytes:
         axes.text(0.5, 0.5, "fewer than two files: nothing to cluster", ha="center", va="center")
         axes.set_axis_off()
     else:
-        distance = 1.0 - np.clip((matrix.values + matrix.values.T) / 2.0, 0.0, 1.0)
-        np.fill_diagonal(distance, 0.0)
-        tree = linkage(squareform(distance, checks=False), method="average")
+        tree = similarity_linkage(matrix.values)
         labels = [short_label(label) for label in matrix.labels]
         dendrogram(tree, ax=axes, orientation="right", labels=labels, leaf_font_size=8,
                    color_threshold=0.5, above_threshold_color="#999999")
