@@ -177,18 +177,18 @@ def block_pair_rows(result: AnalysisResult, classifier: PairClassifier, block_fa
 def file_pair_classes(result: AnalysisResult, classifier: PairClassifier,
                       pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, ...]]:
     """Classes of each (file A, file B) in ``pairs`` (see the module docstring)."""
-    near: dict[str, list[TextMatch]] = defaultdict(list)
+    near: dict[str, dict[str, list[TextMatch]]] = defaultdict(lambda: defaultdict(list))
     for match in result.text_matches:
         if match.match_class == "section":
             continue
-        near[match.fingerprint_a].append(match)
-        near[match.fingerprint_b].append(match)
+        near[match.fingerprint_a][match.fingerprint_b].append(match)
+        near[match.fingerprint_b][match.fingerprint_a].append(match)
     files = {f.path: f for f in result.files}
     return {(a, b): _pair_classes(files[a], files[b], classifier, near) for a, b in pairs}
 
 
 def _pair_classes(file_a: AgentFile, file_b: AgentFile, classifier: PairClassifier,
-                  near: dict[str, list[TextMatch]]) -> tuple[str, ...]:
+                  near: dict[str, dict[str, list[TextMatch]]]) -> tuple[str, ...]:
     classes: set[str] = set()
     real: set[str] = set()
     seen_b: set[str] = set()
@@ -207,12 +207,11 @@ def _pair_classes(file_a: AgentFile, file_b: AgentFile, classifier: PairClassifi
                 copy = next(iter(copies_b[unit.fingerprint].values()))
                 classes |= set(classifier.copy_classes(unit, copy)) - {"identical"}
             continue
-        best = max((m for m in near.get(unit.fingerprint, ()) if _other(m, unit.fingerprint) in places_b),
-                   key=lambda m: (m.score, _other(m, unit.fingerprint)), default=None)
-        if best is None:
+        candidates = _held_near(near.get(unit.fingerprint, {}), places_b)
+        if not candidates:
             real.add("truncated")
             continue
-        partner = _other(best, unit.fingerprint)
+        best_score, partner, best = max(candidates)
         seen_b.add(partner)
         found = classifier.oriented(best, unit.fingerprint).classes
         classes |= set(found) - REAL_EDIT_CLASSES - {"identical"}
@@ -228,10 +227,25 @@ def _pair_classes(file_a: AgentFile, file_b: AgentFile, classifier: PairClassifi
     return ordered_classes(classes)
 
 
-def _other(match: TextMatch, fingerprint: str) -> str:
-    return match.fingerprint_b if match.fingerprint_a == fingerprint else match.fingerprint_a
+def _held_near(partners: dict[str, list[TextMatch]], held) -> list[tuple[float, str, TextMatch]]:
+    """(score, partner fingerprint, match) of each near-duplicate match to a text that ``held`` holds.
+
+    Walks the shorter side: a text of one of 200 variants has 199
+    near-duplicates but the other file holds a dozen texts, and the pair
+    loop visits every unit of every file pair (n³ when walking partners).
+    Of two matches with one partner (two match classes) the first comes first, as in ``text_matches``.
+    """
+    if len(partners) <= len(held):
+        pairs = ((other, matches) for other, matches in partners.items() if other in held)
+    else:
+        pairs = ((other, partners[other]) for other in held if other in partners)
+    best: list[tuple[float, str, TextMatch]] = []
+    for other, matches in pairs:
+        top = max(matches, key=lambda m: m.score)
+        best.append((top.score, other, top))
+    return best
 
 
-def _near_in(fingerprint: str, held: set[str], near: dict[str, list[TextMatch]]) -> bool:
+def _near_in(fingerprint: str, held: set[str], near: dict[str, dict[str, list[TextMatch]]]) -> bool:
     """Do the ``held`` fingerprints include this text or a near-duplicate of it?"""
-    return fingerprint in held or any(_other(m, fingerprint) in held for m in near.get(fingerprint, ()))
+    return fingerprint in held or bool(_held_near(near.get(fingerprint, {}), held))
