@@ -257,8 +257,8 @@ def _print_summary(summary: dict, out: Path, written: int, *, reused: bool = Fal
     over = counts.get("unit_families_over_pair_cap", 0)
     if over:
         typer.echo(f"{over} block famil{'y spans' if over == 1 else 'ies span'} more than {summary['pair_cap']} files "
-                   "(the pair cap): they add weight to file pairs but make none, so files related only "
-                   "through them are not paired")
+                   "(the pair cap): files that share only those are paired when their sets of blocks are "
+                   "alike (README: pair cap)")
     if copied_from:
         typer.echo(f"reports in {out}/ are up to date: copied from {copied_from}/, which holds them for the same "
                    "files, settings and version (--no-cache forces a full run)")

@@ -20,10 +20,14 @@ boilerplate: the corpus is too small to tell, so R keeps the idf near 1.
 ``containment(A in B) = Σ_u∈A w(u)·s(u, B) / Σ_u∈A w(u)``, where s is 1 for
 an identical text in B, the fuzzy score for a near-duplicate, 0 otherwise.
 ``similarity`` is the symmetric (Dice) form: matched weight on both sides
-over the total weight of both files. Pairs are generated only from block
+over the total weight of both files. Pairs are generated from block
 families present in at most ``pair_cap`` files (2 % of the files, within [50, 100]), so a block
 found everywhere cannot make a quadratic number of pairs; such blocks still
-count in the scores of pairs found through other blocks.
+count in the scores of pairs found through other blocks. Files that hold a
+larger family are also paired when their sets of units are alike by
+MinHash (``_alike_holders``), so many copies of one agent, all of whose
+blocks are above the cap, still pair while a shared house block pairs
+nothing.
 
 **File families.** Average-linkage agglomerative clustering on the sparse
 graph of file pairs, with ``relatedness = (similarity + max containment) / 2``
@@ -67,7 +71,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from analyzer.match import match_class, sorted_unique
+from analyzer.match import band_keys, estimated_jaccard, match_class, minhash_bytes, minhash_signatures, sorted_unique
 from analyzer.models import KIND_SECTION, UNIT_KINDS, AgentFile, Block, BlockFamily, FileFamily, FilePair, TextMatch
 from analyzer.settings import Settings
 
@@ -209,7 +213,8 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     of the 1 M pair-family incidences on corpus-public; only the others score
     unit by unit (``_found_weight``). Candidate pairs come from the families
     of at most ``pair_cap`` files, enumerated with numpy over the entries
-    sorted by family; the larger families still add their weight through a
+    sorted by family, and from ``_alike_holders`` (files alike through the
+    larger families); the larger families add their weight through a
     membership test per family. Each pair's total sums its families in
     family-id order, so the floats (and the CSVs) are the same on every run.
     On corpus-public this took file_pairs from 7.2 to ~1.5 s CPU (the
@@ -224,8 +229,13 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     first, second = entries.member_pairs(cap)
     count = len(paths)
     codes = sorted_unique(entries.file[first] * count + entries.file[second])
+    alike = _alike_holders(entries, paths, units, cap, settings=settings)
+    alike = alike[~np.isin(alike, codes)]  # pairs that only families above the cap relate
+    codes = sorted_unique(np.concatenate([codes, alike]))
     if len(codes) == 0:
         return ()
+    only_alike = np.isin(codes, alike).tolist()
+    floor = _alike_floor(settings)
     # every (candidate pair, common family) incidence: the small families' member pairs, then the large ones'
     pair_of = [np.searchsorted(codes, entries.file[first] * count + entries.file[second])]
     left, right = [first], [second]
@@ -248,14 +258,17 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     shared = np.bincount(pair_index, weights=entries.units[a_entry], minlength=len(codes)).astype(np.int64).tolist()
     totals = entries.totals
     pairs = []
-    for code, a_in_b, b_in_a, shared_blocks in zip(codes.tolist(), a_sums, b_sums, shared):
+    for code, a_in_b, b_in_a, shared_blocks, alike_only in zip(codes.tolist(), a_sums, b_sums, shared, only_alike):
         a, b = divmod(code, count)
         total_a, total_b = totals[a], totals[b]
         total = total_a + total_b
+        similarity = round((a_in_b + b_in_a) / total, 4) if total else 0.0
+        if not shared_blocks or (alike_only and similarity < floor):
+            continue  # see _alike_holders
         pairs.append(FilePair(
             file_a=paths[a],
             file_b=paths[b],
-            similarity=round((a_in_b + b_in_a) / total, 4) if total else 0.0,
+            similarity=similarity,
             containment_a_in_b=round(a_in_b / total_a, 4) if total_a else 0.0,
             containment_b_in_a=round(b_in_a / total_b, 4) if total_b else 0.0,
             shared_blocks=shared_blocks,
@@ -309,6 +322,89 @@ class _Entries:
     def found_both(self, a: int, b: int, pair_scores: dict[tuple[str, str], float]) -> tuple[float, float]:
         """Found weights of entry a in entry b and of b in a, unit by unit (their variant sets differ)."""
         return _found_weight(self.cells[a], self.cells[b], pair_scores), _found_weight(self.cells[b], self.cells[a], pair_scores)
+
+
+_PAIR_CHUNK = 4_000_000  # LSH bucket pairs estimated at a time
+
+
+def _alike_holders(entries: _Entries, paths: list[str], units: dict[str, list[_Unit]], cap: int, *,
+                   settings: Settings) -> np.ndarray:
+    """Pair codes of files that hold a family above ``cap`` and whose sets of units are alike.
+
+    Pairs from families of at most ``cap`` files miss files related *only*
+    through larger families: 60 copies of one agent, every block of which
+    is held by all 60 files. Enumerating the large families' member pairs
+    is what the cap prevents (one block pasted into 1,000 files is 500 k
+    pairs). Instead each file that holds a large family gets a MinHash
+    signature (``match.minhash_signatures``) of its set of units, a unit
+    standing for its block family or, in none, for its own text; the
+    signatures are banded like the text LSH (``lsh_rows`` rows a band), and
+    two files in one bucket become a pair when their estimated Dice share of
+    units, 2J / (1 + J) from the MinHash Jaccard estimate J, reaches the
+    lowest relatedness a pair is used at (``min(file_threshold,
+    named_family_threshold)``). The pairs found are scored like any other,
+    and ``file_pairs`` keeps one that shares no family of at most ``cap``
+    files only when its weighted similarity reaches that floor too.
+
+    A file that holds a house block among thirty of its own has J ≈ 0.02
+    with another such file, so shared boilerplate makes no pair, while
+    copies of one agent have J near 1. Both tests are symmetric on purpose:
+    a file made of house blocks only (a Cursor rule holding nothing but
+    ``globs: **/*``, ``alwaysApply: false`` and a templated description) is
+    wholly contained in every file holding them, so containment is no
+    evidence here; tried first, a containment test paired such a file with
+    about 1,500 files of corpus-public and joined it to the family of one it
+    shares nothing specific with. The cost: a short agent wholly inside a
+    much longer one, related only through large families, is not paired
+    (the README says so).
+    """
+    large_entry = np.repeat(entries.sizes > cap, entries.sizes)
+    holders = sorted_unique(entries.file[large_entry])
+    if len(holders) < 2:
+        return np.empty(0, dtype=np.int64)
+    sets = [frozenset(unit.family or "=" + unit.fingerprint for unit in units[paths[h]]) for h in holders.tolist()]
+    minhashes = minhash_signatures(sets, perms=settings.minhash_perms)
+    low = minhash_bytes(minhashes)
+    del sets
+    floor = _alike_floor(settings)
+    count, rows = len(paths), settings.lsh_rows
+    kept: list[np.ndarray] = []
+    for band in range(settings.minhash_perms // rows):
+        for pairs in _bucket_pairs(band_keys(minhashes[:, band * rows:(band + 1) * rows])):
+            jaccard = estimated_jaccard(low, pairs).astype(np.float64)
+            alike = 2.0 * jaccard / (1.0 + jaccard) >= floor  # the Dice share 2|A∩B| / (|A| + |B|)
+            kept.append(holders[pairs[alike, 0]] * count + holders[pairs[alike, 1]])
+        if len(kept) > 64:
+            kept = [sorted_unique(np.concatenate(kept))]
+    return sorted_unique(np.concatenate(kept)) if kept else np.empty(0, dtype=np.int64)
+
+
+def _alike_floor(settings: Settings) -> float:
+    """The lowest relatedness a file pair is used at (see ``_alike_holders``), less a rounding margin."""
+    return min(settings.file_threshold, settings.named_family_threshold) - 1e-9
+
+
+def _bucket_pairs(keys: np.ndarray):
+    """Every index pair (i < j) with equal keys, as (n, 2) arrays of about ``_PAIR_CHUNK`` rows at most.
+
+    Vectorised over all buckets at once: in key order, the element at
+    position r of a bucket of s is paired with the s - 1 - r after it.
+    """
+    order = np.argsort(keys, kind="stable")  # equal keys keep index order, so i < j within a bucket
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    sizes = np.diff(np.append(starts, len(ordered)))
+    after = np.repeat(starts + sizes, sizes) - 1 - np.arange(len(ordered))  # partners after each element
+    ends = np.cumsum(after)
+    first = 0
+    while first < len(ordered) and ends[-1] > (ends[first - 1] if first else 0):
+        done = ends[first - 1] if first else 0
+        last = max(int(np.searchsorted(ends, done + _PAIR_CHUNK, side="right")), first + 1)
+        partners = after[first:last]
+        left = np.repeat(np.arange(first, last), partners)
+        within = np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
+        yield np.stack([order[left], order[left + 1 + within]], axis=1)
+        first = last
 
 
 def _variant_key(cell: list[_Unit]) -> str | frozenset[str]:
@@ -414,17 +510,19 @@ def pair_cap(file_count: int) -> int:
     pairs on its own, and the 50 k-file scale run reached 16 GB in
     ``file_pairs``, still growing, before it was stopped. corpus-public (4,984 files, cap 99)
     is unchanged. Families above the cap still add their weight to the pairs
-    other blocks make.
+    other blocks make, and files holding them pair when their sets of units
+    are alike (``_alike_holders``).
     """
     return min(100, max(50, int(0.02 * file_count)))
 
 
 def families_over_pair_cap(families: tuple[BlockFamily, ...], file_count: int) -> int:
-    """Unit block families held by more files than ``pair_cap``: they add weight to file pairs but make none.
+    """Unit block families held by more files than ``pair_cap``: they make no file pairs by themselves.
 
-    Files related only through such families get no file pair, so no family
-    and no lineage: in a library of 60 copies of one agent (cap 50) every
-    shared block is above the cap. The CLI says so whenever this is not 0.
+    Files related only through such families are paired only when their
+    sets of units are alike by MinHash (``_alike_holders``): 60 copies of one
+    agent are, while a short file wholly inside a long one may not be
+    (its set is a small part of the long one's). Reported in summary.json.
     """
     cap = pair_cap(file_count)
     return sum(1 for family in families if family.kind in UNIT_KINDS and len(family.files) > cap)

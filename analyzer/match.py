@@ -291,7 +291,7 @@ def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
     usable = np.flatnonzero(tokens.sizes() > 0)
     del tokens
     for band in range(settings.minhash_perms // rows):
-        keys = _band_keys(minhashes[usable, band * rows:(band + 1) * rows])
+        keys = band_keys(minhashes[usable, band * rows:(band + 1) * rows])
         codes = _bucket_pairs(keys, usable, lengths, count, settings.block_threshold)
         pairs = np.stack([codes // count, codes % count], axis=1)
         kept.append(codes[estimated_jaccard(low, pairs) >= settings.min_candidate_jaccard - 1e-9])
@@ -340,7 +340,8 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def _band_keys(band: np.ndarray) -> np.ndarray:
+def band_keys(band: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row of an LSH band (rows x band width MinHash values)."""
     key = np.zeros(band.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for column in range(band.shape[1]):

@@ -70,7 +70,7 @@ def mixed_run(mixed_corpus, tmp_path_factory):
 # ------------------------------------------------------------------ exit codes
 
 
-def test_block_families_over_the_pair_cap_are_counted_and_announced(tmp_path):
+def test_copies_beyond_the_pair_cap_are_one_family_and_the_large_families_are_announced(tmp_path):
     # 60 copies of one agent, one word apart: every shared block is in all 60 files, over the cap of 50
     library = tmp_path / "copies"
     library.mkdir()
@@ -89,6 +89,10 @@ def test_block_families_over_the_pair_cap_are_counted_and_announced(tmp_path):
     assert summary["pair_cap"] == 50 and expected >= 2
     assert summary["counts"]["unit_families_over_pair_cap"] == expected
     assert f"{expected} block families span more than 50 files (the pair cap)" in completed.stdout
+    with (tmp_path / "out" / "files.csv").open(newline="", encoding="utf-8") as handle:
+        files = list(csv.DictReader(handle))
+    assert len(files) == 60 and {row["family"] for row in files} == {files[0]["family"]}  # one family of 60 copies
+    assert "same-name-different-content" not in summary["findings_by_kind"]
 
 
 def test_seeds_exit_zero_and_print_a_summary(seeds_dir, tmp_path):

@@ -17,7 +17,7 @@ from analyzer.group import (
     relatedness,
 )
 from analyzer.match import find_matches
-from analyzer.models import FilePair
+from analyzer.models import UNIT_KINDS, FilePair
 from analyzer.normalize import active_rules
 from analyzer.parse import parse_text
 from analyzer.settings import Settings
@@ -503,6 +503,33 @@ def test_a_name_declared_by_more_files_than_the_pair_cap_links_nothing():
     _, _, _, families = grouped(files)
     by_file = {path: family.family_id for family in families for path in family.members}
     assert len({by_file[f"v{n}.md"] for n in (1, 2, 3, 4)}) == 4
+
+
+def test_copies_of_one_agent_held_by_more_files_than_the_pair_cap_are_one_family():
+    # 60 copies one word apart (cap 50): every shared block is in all 60 files, so no family is small enough
+    # to make pairs, and only the MinHash of each file's set of block families finds them
+    body = paragraphs(7, 6)
+    files = {f"copy-{i:02d}.md": f"---\nname: reviewer\ndescription: Reviews changes to service{i}\n---\n\n"
+             + "\n\n".join(body) + f"\n\nYou review the pull requests of service{i} and nothing else.\n"
+             for i in range(60)}
+    _, grouping, pairs, families = grouped(files)
+    assert min(len(f.files) for f in grouping.families if f.kind in UNIT_KINDS) == 60
+    assert len(pairs) == 60 * 59 // 2 and min(p.similarity for p in pairs) > 0.9
+    assert [len(f.members) for f in families] == [60]
+
+
+def test_house_blocks_in_more_files_than_the_pair_cap_pair_no_unrelated_files():
+    # 70 rules that share two front-matter fields and a paragraph, and a stub that holds nothing but the fields:
+    # the stub is wholly contained in every rule, which is no evidence that it was copied from one of them
+    house = "---\nglobs: '**/*'\nalwaysApply: false\n---\n\n"
+    boilerplate = "Always answer in English, and name the file and the line you read."
+    files = {f"rule-{i:02d}.mdc": house + "\n\n".join([*paragraphs(2000 + i, 6), boilerplate]) + "\n"
+             for i in range(70)}
+    files["stub.mdc"] = house
+    _, grouping, pairs, families = grouped(files)
+    assert sorted(len(f.files) for f in grouping.families) == [70, 71, 71]
+    assert pairs == ()
+    assert len(families) == 71
 
 
 def test_pair_cap_stops_growing_with_the_library():
