@@ -352,9 +352,10 @@ def _alike_holders(entries: _Entries, paths: list[str], units: dict[str, list[_U
     a file made of house blocks only (a Cursor rule holding nothing but
     ``globs: **/*``, ``alwaysApply: false`` and a templated description) is
     wholly contained in every file holding them, so containment is no
-    evidence here; tried first, a containment test paired such a file with
-    about 1,500 files of corpus-public and joined it to the family of one it
-    shares nothing specific with. The cost: a short agent wholly inside a
+    evidence here; tried first, an estimated-containment test added 1,556
+    pairs on corpus-public (median relatedness 0.03) and joined one such
+    stub to the family of a file it shares nothing specific with; these
+    tests add none there. The cost: a short agent wholly inside a
     much longer one, related only through large families, is not paired
     (the README says so).
     """
