@@ -6,7 +6,9 @@ near-duplicate, so block_pairs.csv and file_pairs.csv grow with n², and
 each of those pairs is classified (``report/pair_classes.py``). This prints
 the stage timings, build_report and write_reports at ``--files`` and 4×
 that many variants, one process (``--workers 1``), and the growth exponent of
-the total; about 2 is the size of the output, more would be a defect.
+the total; about 2 is the size of the output, more would be a defect. The
+largest file family should hold every variant (all their blocks are held by
+more files than the pair cap, so only ``group._alike_holders`` pairs them).
 
     python benchmarks/many_variants.py [--files 100]
 """
@@ -44,7 +46,8 @@ def run(count: int, folder: Path) -> dict[str, float]:
     done = time.perf_counter()
     return {**dict(result.timings), "analyze": analysed - started, "build_report": built - analysed,
             "write_reports": done - built, "total": done - started, "block pairs": len(report.block_pairs),
-            "file pairs": len(report.file_pairs)}
+            "file pairs": len(report.file_pairs),
+            "largest file family": max((len(f.members) for f in result.file_families), default=0)}
 
 
 def main() -> None:
@@ -58,7 +61,8 @@ def main() -> None:
             results.append(run(size, Path(scratch)))
     names = ["parse", "match", "group", "findings", "lineage", "analyze", "build_report", "write_reports", "total"]
     rows = [[name, *(f"{result.get(name, 0.0):.2f}" for result in results)] for name in names]
-    rows += [[name, *(f"{result[name]:,}" for result in results)] for name in ("block pairs", "file pairs")]
+    rows += [[name, *(f"{result[name]:,}" for result in results)]
+             for name in ("block pairs", "file pairs", "largest file family")]
     print(table(["seconds / rows", *(f"{size} files" for size in sizes)], rows))
     exponent = fit_exponent([(size, result["total"]) for size, result in zip(sizes, results)])
     print(f"\ngrowth exponent of the total: {exponent:.2f} (pairs grow with exponent 2)")
