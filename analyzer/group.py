@@ -215,7 +215,7 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     of at most ``pair_cap`` files, enumerated with numpy over the entries
     sorted by family, and from ``_alike_holders`` (files alike through the
     larger families); the larger families add their weight through a
-    membership test per family. Each pair's total sums its families in
+    lookup of each pair's common large families (``large_incidences``). Each pair's total sums its families in
     family-id order, so the floats (and the CSVs) are the same on every run.
     On corpus-public this took file_pairs from 7.2 to ~1.5 s CPU (the
     previous per-pair Python loop visited every incidence unit by unit).
@@ -328,28 +328,19 @@ class _Entries:
         keys = self.file[by_file] * families + self.family[by_file]  # sorted
         start = np.searchsorted(self.file[by_file], np.arange(count))
         held = np.searchsorted(self.file[by_file], np.arange(count), side="right") - start
-        ends = np.cumsum(held[codes // count])
-        first = 0
-        while first < len(codes):
-            done = int(ends[first - 1]) if first else 0
-            last = max(int(np.searchsorted(ends, done + _PAIR_CHUNK, side="right")), first + 1)
-            a_files, b_files = codes[first:last] // count, codes[first:last] % count
-            spread = held[a_files]
-            pair = np.repeat(np.arange(first, last), spread)
-            within = np.arange(len(pair)) - np.repeat(np.cumsum(spread) - spread, spread)
-            a_entry = by_file[np.repeat(start[a_files], spread) + within]
-            wanted = np.repeat(b_files, spread) * families + self.family[a_entry]
+        for pair, within in _spread(held[codes // count]):
+            a_entry = by_file[start[codes[pair] // count] + within]
+            wanted = codes[pair] % count * families + self.family[a_entry]
             position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
             hit = keys[position] == wanted
             yield pair[hit], a_entry[hit], by_file[position[hit]]
-            first = last
 
     def found_both(self, a: int, b: int, pair_scores: dict[tuple[str, str], float]) -> tuple[float, float]:
         """Found weights of entry a in entry b and of b in a, unit by unit (their variant sets differ)."""
         return _found_weight(self.cells[a], self.cells[b], pair_scores), _found_weight(self.cells[b], self.cells[a], pair_scores)
 
 
-_PAIR_CHUNK = 4_000_000  # LSH bucket pairs estimated at a time
+_PAIR_CHUNK = 4_000_000  # pairs or incidences expanded at a time (``_spread``)
 
 
 def _alike_holders(entries: _Entries, paths: list[str], units: dict[str, list[_Unit]], cap: int, *,
@@ -396,7 +387,7 @@ def _alike_holders(entries: _Entries, paths: list[str], units: dict[str, list[_U
     count, rows = len(paths), settings.lsh_rows
     kept: list[np.ndarray] = []
     for band in range(settings.minhash_perms // rows):
-        for pairs in _bucket_pairs(band_keys(minhashes[:, band * rows:(band + 1) * rows])):
+        for pairs in _equal_key_pairs(band_keys(minhashes[:, band * rows:(band + 1) * rows])):
             jaccard = estimated_jaccard(low, pairs).astype(np.float64)
             alike = 2.0 * jaccard / (1.0 + jaccard) >= floor  # the Dice share 2|A∩B| / (|A| + |B|)
             kept.append(holders[pairs[alike, 0]] * count + holders[pairs[alike, 1]])
@@ -410,7 +401,7 @@ def _alike_floor(settings: Settings) -> float:
     return min(settings.file_threshold, settings.named_family_threshold) - 1e-9
 
 
-def _bucket_pairs(keys: np.ndarray):
+def _equal_key_pairs(keys: np.ndarray):
     """Every index pair (i < j) with equal keys, as (n, 2) arrays of about ``_PAIR_CHUNK`` rows at most.
 
     Vectorised over all buckets at once: in key order, the element at
@@ -421,15 +412,22 @@ def _bucket_pairs(keys: np.ndarray):
     starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
     sizes = np.diff(np.append(starts, len(ordered)))
     after = np.repeat(starts + sizes, sizes) - 1 - np.arange(len(ordered))  # partners after each element
-    ends = np.cumsum(after)
+    for owner, within in _spread(after):
+        if len(owner):
+            yield np.stack([order[owner], order[owner + 1 + within]], axis=1)
+
+
+def _spread(counts: np.ndarray):
+    """For owners 0..n-1 of ``counts[i]`` items each: (owner, index within owner) of every item,
+    in runs of whole owners of about ``_PAIR_CHUNK`` items (an owner with more is a run of its own)."""
+    ends = np.cumsum(counts)
     first = 0
-    while first < len(ordered) and ends[-1] > (ends[first - 1] if first else 0):
-        done = ends[first - 1] if first else 0
+    while first < len(counts):
+        done = int(ends[first - 1]) if first else 0
         last = max(int(np.searchsorted(ends, done + _PAIR_CHUNK, side="right")), first + 1)
-        partners = after[first:last]
-        left = np.repeat(np.arange(first, last), partners)
-        within = np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
-        yield np.stack([order[left], order[left + 1 + within]], axis=1)
+        part = counts[first:last]
+        owner = np.repeat(np.arange(first, last), part)
+        yield owner, np.arange(len(owner)) - np.repeat(np.cumsum(part) - part, part)
         first = last
 
 

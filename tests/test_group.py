@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
-from itertools import permutations
+from itertools import combinations, permutations
+
+import numpy as np
 
 import pytest
 
@@ -16,6 +18,7 @@ from analyzer.group import (
     group_blocks,
     relatedness,
 )
+from analyzer import group as group_module
 from analyzer.match import find_matches
 from analyzer.models import UNIT_KINDS, FilePair
 from analyzer.normalize import active_rules
@@ -530,6 +533,40 @@ def test_house_blocks_in_more_files_than_the_pair_cap_pair_no_unrelated_files():
     assert sorted(len(f.files) for f in grouping.families) == [70, 71, 71]
     assert pairs == ()
     assert len(families) == 71
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_equal_key_pairs_are_every_pair_of_equal_keys_whatever_the_chunk(monkeypatch, chunk):
+    monkeypatch.setattr(group_module, "_PAIR_CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    for _ in range(100):
+        keys = rng.integers(0, rng.integers(1, 10), size=rng.integers(0, 40)).astype(np.uint64)
+        parts = list(group_module._equal_key_pairs(keys))
+        found = sorted(map(tuple, np.concatenate(parts).tolist())) if parts else []
+        assert found == [(i, j) for i, j in combinations(range(len(keys)), 2) if keys[i] == keys[j]]
+
+
+@pytest.mark.parametrize("chunk", [5, 4_000_000])
+def test_large_incidences_are_every_family_above_the_cap_both_files_hold(monkeypatch, chunk):
+    monkeypatch.setattr(group_module, "_PAIR_CHUNK", chunk)
+    # 60 copies with a shared body, 20 of them with a second shared block, and 5 files of their own
+    body = paragraphs(7, 3)
+    files = {f"copy-{i:02d}.md": "\n\n".join(body + paragraphs(300 + i, 1) + (paragraphs(9, 1) if i % 3 else [])) + "\n"
+             for i in range(60)}
+    files.update({f"own-{i}.md": "\n\n".join(paragraphs(500 + i, 3)) + "\n" for i in range(5)})
+    parsed, grouping, _, _ = grouped(files)
+    units = group_module._weighted_units(parsed, grouping, settings=SETTINGS)
+    paths = sorted(units)
+    entries = group_module._Entries(paths, units)
+    count, cap = len(paths), 30
+    codes = np.array([a * count + b for a, b in combinations(range(count), 2)], dtype=np.int64)
+    found = sorted((int(p), int(a), int(b)) for part in entries.large_incidences(codes, count, cap)
+                   for p, a, b in zip(*part))
+    holder = {(int(entries.family[e]), int(entries.file[e])): e for e in range(len(entries.file))}
+    large = [f for f in set(entries.family.tolist()) if np.count_nonzero(entries.family == f) > cap]
+    expected = sorted((index, holder[(f, a)], holder[(f, b)]) for index, (a, b) in enumerate(combinations(range(count), 2))
+                      for f in large if (f, a) in holder and (f, b) in holder)
+    assert len(large) == 4 and found == expected
 
 
 def test_pair_cap_stops_growing_with_the_library():
