@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from analyzer.classify import (
@@ -227,25 +227,30 @@ def _pair_classes(file_a: AgentFile, file_b: AgentFile, classifier: PairClassifi
     return ordered_classes(classes)
 
 
-def _held_near(partners: dict[str, list[TextMatch]], held) -> list[tuple[float, str, TextMatch]]:
-    """(score, partner fingerprint, match) of each near-duplicate match to a text that ``held`` holds.
+def _held_partners(partners: dict[str, list[TextMatch]], held) -> Iterator[str]:
+    """The near-duplicates of a text (``partners``: fingerprint -> matches) that ``held`` holds.
 
     Walks the shorter side: a text of one of 200 variants has 199
     near-duplicates but the other file holds a dozen texts, and the pair
     loop visits every unit of every file pair (n³ when walking partners).
-    Of two matches with one partner (two match classes) the first comes first, as in ``text_matches``.
     """
     if len(partners) <= len(held):
-        pairs = ((other, matches) for other, matches in partners.items() if other in held)
-    else:
-        pairs = ((other, partners[other]) for other in held if other in partners)
+        return (other for other in partners if other in held)
+    return (other for other in held if other in partners)
+
+
+def _held_near(partners: dict[str, list[TextMatch]], held) -> list[tuple[float, str, TextMatch]]:
+    """(score, partner fingerprint, best match) for each near-duplicate that ``held`` holds.
+
+    Of two matches with one partner (two match classes) the first comes first, as in ``text_matches``.
+    """
     best: list[tuple[float, str, TextMatch]] = []
-    for other, matches in pairs:
-        top = max(matches, key=lambda m: m.score)
+    for other in _held_partners(partners, held):
+        top = max(partners[other], key=lambda m: m.score)
         best.append((top.score, other, top))
     return best
 
 
 def _near_in(fingerprint: str, held: set[str], near: dict[str, dict[str, list[TextMatch]]]) -> bool:
     """Do the ``held`` fingerprints include this text or a near-duplicate of it?"""
-    return fingerprint in held or bool(_held_near(near.get(fingerprint, {}), held))
+    return fingerprint in held or any(True for _ in _held_partners(near.get(fingerprint, {}), held))
