@@ -228,13 +228,11 @@ def file_pairs(files: tuple[AgentFile, ...], grouping: BlockGrouping, *, setting
     cap = pair_cap(len(files))
     first, second = entries.member_pairs(cap)
     count = len(paths)
-    codes = sorted_unique(entries.file[first] * count + entries.file[second])
-    alike = _alike_holders(entries, paths, units, cap, settings=settings)
-    alike = alike[~np.isin(alike, codes)]  # pairs that only families above the cap relate
-    codes = sorted_unique(np.concatenate([codes, alike]))
+    small = sorted_unique(entries.file[first] * count + entries.file[second])
+    codes = sorted_unique(np.concatenate([small, _alike_holders(entries, paths, units, cap, settings=settings)]))
     if len(codes) == 0:
         return ()
-    only_alike = np.isin(codes, alike).tolist()
+    only_alike = (~np.isin(codes, small)).tolist()  # pairs that only families above the cap relate
     floor = _alike_floor(settings)
     # every (candidate pair, common family) incidence: the small families' member pairs, then the large ones'
     pair_of = [np.searchsorted(codes, entries.file[first] * count + entries.file[second])]
@@ -326,8 +324,8 @@ class _Entries:
         by_file = large[np.lexsort((self.family[large], self.file[large]))]
         families = int(self.family.max()) + 1
         keys = self.file[by_file] * families + self.family[by_file]  # sorted
-        start = np.searchsorted(self.file[by_file], np.arange(count))
-        held = np.searchsorted(self.file[by_file], np.arange(count), side="right") - start
+        held = np.bincount(self.file[by_file], minlength=count)  # large families per file
+        start = np.cumsum(held) - held
         for pair, within in _spread(held[codes // count]):
             a_entry = by_file[start[codes[pair] // count] + within]
             wanted = codes[pair] % count * families + self.family[a_entry]
