@@ -14,6 +14,7 @@ code. Exit codes:
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -322,8 +323,28 @@ def _read_diff_input(spec: str) -> tuple[str, bytes]:
     raise UsageError(f"{spec}: no such file (use path@rev for a git revision)")
 
 
+GC_THRESHOLDS = (200_000, 30, 30)
+
+
+def tune_collector() -> None:
+    """Collect cyclic garbage less often (as mypy does): a batch run, not a library call, owns the process.
+
+    CPython's default thresholds (700, 10, 10) collect the youngest generation
+    every 700 net allocations, and the whole heap each time the survivors grow
+    by a quarter. A run builds millions of long-lived objects (Blocks, shared
+    strings, pairs, report rows), so those collections kept walking objects
+    that reference counting frees anyway: on corpus-public they were about 15 %
+    of a cold run and of a warm one (cold 137-140 s -> 112-117 s, warm
+    73-80 s -> 62-70 s, measured alternating; switching the collector off
+    entirely saved no more, and peak memory did not change). Worker processes
+    are forked, so they inherit the setting.
+    """
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def main() -> None:
     """Console entry point: run the app and map library errors to exit codes."""
+    tune_collector()
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
