@@ -272,20 +272,20 @@ class MatchMemo:
             pass  # another run pruned first
 
 
-class ClassificationMemo:
-    """Change classifications of text pairs (``analyzer.classify``), remembered by the pair's texts.
+class _KeyedMemo:
+    """Plain-JSON values remembered by key, one entry per rule set and code version of ``_SOURCES``.
 
-    One entry per rule set and classifier code version holds the pairs the
-    last run classified (``save`` writes only those, so it never outgrows the
-    library). Values are plain JSON; a damaged entry is ignored and rewritten.
+    The entry holds what the last run used (``save`` writes only those, so it
+    never outgrows the library). A damaged entry is ignored and rewritten.
     """
 
-    _SOURCES = ("classify.py", "spelling.py", "normalize.py", "cache.py")
+    _SOURCES: tuple[str, ...] = ()
+    _FOLDER = ""
 
     def __init__(self, cache_dir: str, rules: tuple[str, ...]) -> None:
         self.cache_dir = cache_dir
         name = hashlib.sha256(f"{code_version(self._SOURCES)}\0{','.join(rules)}".encode()).hexdigest()
-        self.location = Path(cache_dir) / f"classify-v{FORMAT}" / f"{name}.json"
+        self.location = Path(cache_dir) / f"{self._FOLDER}-v{FORMAT}" / f"{name}.json"
         try:
             self.known: dict[str, list] = read_payload(self.location.read_bytes())["pairs"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -293,25 +293,61 @@ class ClassificationMemo:
         self.used: dict[str, list] = {}
         self.hits = 0
 
-    def get(self, key: str):  # -> Classification | None
+    def _lookup(self, key: str, convert):
+        """``convert(row)`` of the remembered row, or None when there is none or it does not convert."""
         row = self.known.get(key)
         if row is None:
             return None
         try:
-            value = _classification_from(row)
+            value = convert(row)
         except (ValueError, TypeError, IndexError):
             return None
         self.used[key] = row
         self.hits += 1
         return value
 
-    def put(self, key: str, classification) -> None:
-        self.used[key] = _classification_row(classification)
+    def _remember(self, key: str, row: list) -> None:
+        self.used[key] = row
 
     def save(self) -> str:
         if self.used == self.known:
             return ""
         return _write_entry(self.cache_dir, self.location, {"pairs": dict(sorted(self.used.items()))})
+
+
+class ClassificationMemo(_KeyedMemo):
+    """Change classifications of text pairs (``analyzer.classify``), remembered by the pair's texts."""
+
+    _SOURCES = ("classify.py", "spelling.py", "normalize.py", "cache.py")
+    _FOLDER = "classify"
+
+    def get(self, key: str):  # -> Classification | None
+        return self._lookup(key, _classification_from)
+
+    def put(self, key: str, classification) -> None:
+        self._remember(key, _classification_row(classification))
+
+
+class RestatementMemo(_KeyedMemo):
+    """Each file's internal restatements (``analyzer.findings``), remembered by the file's content.
+
+    They are a function of the parsed blocks alone, so the key is the file's
+    sha256 (with the rules and the code of every module a parse and the
+    search run through in the entry's name); values are (ordinal of section
+    a, ordinal of section b, score) triples, which any path the content is
+    found under maps back to blocks. On corpus-public the search is 5 s of
+    a warm run's main process (every section's word set, then candidate
+    pairs scored with ``token_sort_ratio``); read back it is a lookup.
+    """
+
+    _SOURCES = ("findings.py", "parse.py", "frontmatter.py", "normalize.py", "spelling.py", "models.py", "cache.py")
+    _FOLDER = "restatements"
+
+    def get(self, sha256: str) -> list[tuple[int, int, float]] | None:
+        return self._lookup(sha256, lambda row: [(int(a), int(b), float(score)) for a, b, score in row])
+
+    def put(self, sha256: str, triples: list[tuple[int, int, float]]) -> None:
+        self._remember(sha256, [list(t) for t in triples])
 
 
 def _classification_row(c) -> list:

@@ -36,6 +36,7 @@ from collections import defaultdict
 
 from rapidfuzz import fuzz
 
+from analyzer.cache import RestatementMemo
 from analyzer.group import BlockGrouping
 from analyzer.models import CONTAINER_KINDS, KIND_FIELD, AgentFile, Block, FileFamily, Finding
 
@@ -49,11 +50,13 @@ STALE_MAX = 500
 
 
 def find_findings(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...],
-                  grouping: BlockGrouping, *, top_blocks: int) -> tuple[Finding, ...]:
+                  grouping: BlockGrouping, *, top_blocks: int,
+                  memo: RestatementMemo | None = None) -> tuple[Finding, ...]:
+    """Every finding, in a fixed order; a ``memo`` may supply files' restatements (the same values)."""
     findings = (
         _duplicates(files)
         + _name_findings(files, families)
-        + _restatements(files)
+        + _restatements(files, memo)
         + stale_copies(files, families, grouping)
         + _most_copied(files, grouping, top_blocks)
     )
@@ -115,10 +118,10 @@ def _name_findings(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...
     return findings
 
 
-def _restatements(files: tuple[AgentFile, ...]) -> list[Finding]:
+def _restatements(files: tuple[AgentFile, ...], memo: RestatementMemo | None) -> list[Finding]:
     findings = []
     for agent_file in files:
-        for first, second, score in internal_restatements(agent_file):
+        for first, second, score in _remembered_restatements(agent_file, memo):
             findings.append(Finding(
                 "internal-restatement",
                 f"{agent_file.path}: '{first.heading_path}' (lines {first.start_line}-{first.end_line}) and "
@@ -128,6 +131,19 @@ def _restatements(files: tuple[AgentFile, ...]) -> list[Finding]:
                 (("section_a", first.block_id), ("section_b", second.block_id), ("score", f"{score:.2f}")),
             ))
     return findings
+
+
+def _remembered_restatements(agent_file: AgentFile, memo: RestatementMemo | None) -> list[tuple[Block, Block, float]]:
+    """``internal_restatements``, read from ``memo`` by content when it holds the file (by block ordinal)."""
+    remembered = memo.get(agent_file.sha256) if memo is not None else None
+    if remembered is not None:
+        by_ordinal = {block.ordinal: block for block in agent_file.blocks}
+        if all(a in by_ordinal and b in by_ordinal for a, b, _ in remembered):
+            return [(by_ordinal[a], by_ordinal[b], score) for a, b, score in remembered]
+    found = internal_restatements(agent_file)
+    if memo is not None:
+        memo.put(agent_file.sha256, [(a.ordinal, b.ordinal, score) for a, b, score in found])
+    return found
 
 
 def internal_restatements(agent_file: AgentFile) -> list[tuple[Block, Block, float]]:

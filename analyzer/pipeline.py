@@ -82,8 +82,10 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
     # timing is then the wait for it after the findings; see analyzer.background)
     with beside(infer_lineage, files, families, pairs, dates=dates,
                 parallel=settings.worker_count > 1 and len(files) >= _BACKGROUND_MIN_FILES) as lineage_result:
+        restatements = cache.RestatementMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
         with _timed("findings", timings):
-            findings = find_findings(files, families, grouping, top_blocks=settings.top_blocks)
+            findings = find_findings(files, families, grouping, top_blocks=settings.top_blocks, memo=restatements)
+            memo_error = restatements.save() if restatements else ""
         with _timed("lineage", timings):
             lineage = lineage_result()
     return AnalysisResult(
@@ -99,7 +101,8 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         lineage=lineage,
         containments=containments,
         cache=dataclasses.replace(cache_use, match_hits=memo.hits, match_misses=memo.misses,
-                                  write_error=cache_use.write_error or memo.write_error) if memo else cache_use,
+                                  write_error=cache_use.write_error or memo.write_error or memo_error)
+        if memo else cache_use,
     )
 
 

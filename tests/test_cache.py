@@ -248,3 +248,46 @@ def test_remembered_classifications_give_the_same_report_rows(library, tmp_path)
     changed = build_report(analyze([library], settings=settings), settings=settings)
     fresh = build_report(analyze([library], settings=changed_settings), settings=changed_settings)
     assert changed.block_pairs == fresh.block_pairs and changed.file_pairs == fresh.file_pairs
+
+
+def _restatements(result: AnalysisResult) -> list:
+    return [f for f in result.findings if f.kind == "internal-restatement"]
+
+
+def test_remembered_restatements_are_the_computed_ones_under_any_path(library, tmp_path, monkeypatch):
+    from analyzer import findings
+
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    plain = analyze([library], settings=Settings(workers=1))
+    assert _restatements(plain)  # the seeds restate sections (tests/test_findings.py)
+    cold = analyze([library], settings=settings)
+    assert len(list((tmp_path / "cache").glob("restatements-v*/*.json"))) == 1
+    seed = next(library.glob("000_*"))
+    shutil.copy(seed, library / "copy-of-seed.md")
+    fresh = analyze([library], settings=Settings(workers=1))
+    searched: list[str] = []
+    original = findings.internal_restatements
+    monkeypatch.setattr(findings, "internal_restatements", lambda f: searched.append(f.path) or original(f))
+    warm = analyze([library], settings=settings)
+    assert cold.findings == plain.findings
+    assert warm.findings == fresh.findings
+    assert searched == []  # the copy has the seed's content: its restatements were read back, under its own path
+    assert any("copy-of-seed.md" in f.message for f in _restatements(warm))
+
+
+def test_a_remembered_restatement_naming_a_missing_section_is_searched_again(library, tmp_path, monkeypatch):
+    from analyzer import findings
+
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    plain = analyze([library], settings=settings)
+    (entry,) = (tmp_path / "cache").glob("restatements-v*/*.json")
+    data = cache.read_payload(entry.read_bytes())
+    sha, rows = next((k, v) for k, v in sorted(data["pairs"].items()) if v)
+    data["pairs"][sha] = [[9999, 10000, 0.99]]
+    cache._write_entry(str(tmp_path / "cache"), entry, data)
+    searched: list[str] = []
+    original = findings.internal_restatements
+    monkeypatch.setattr(findings, "internal_restatements", lambda f: searched.append(f.sha256) or original(f))
+    again = analyze([library], settings=settings)
+    assert searched == [sha]
+    assert again.findings == plain.findings
