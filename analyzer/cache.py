@@ -42,10 +42,10 @@ from analyzer.models import CONTAINER_KINDS, KIND_FIELD, UNIT_KINDS, AgentFile, 
 
 FORMAT = 1
 _HEADER = b"agent-analyzer-cache"
-_SOURCES = ("parse.py", "frontmatter.py", "normalize.py", "spelling.py", "models.py", "cache.py")
+_PARSE_SOURCES = ("parse.py", "frontmatter.py", "normalize.py", "spelling.py", "models.py", "cache.py")
 
 
-def code_version(sources: tuple[str, ...] = _SOURCES) -> str:
+def code_version(sources: tuple[str, ...] = _PARSE_SOURCES) -> str:
     """Hash of the source of the modules that shape an entry (computed once per process)."""
     if sources not in _CODE_VERSIONS:
         digest = hashlib.sha256(f"format {FORMAT}".encode())
@@ -340,7 +340,7 @@ class RestatementMemo(_KeyedMemo):
     pairs scored with ``token_sort_ratio``); read back it is a lookup.
     """
 
-    _SOURCES = ("findings.py", "parse.py", "frontmatter.py", "normalize.py", "spelling.py", "models.py", "cache.py")
+    _SOURCES = ("findings.py", *_PARSE_SOURCES)
     _FOLDER = "restatements"
 
     def get(self, sha256: str) -> list[tuple[int, int, float]] | None:

@@ -136,6 +136,8 @@ def _restatements(files: tuple[AgentFile, ...], memo: RestatementMemo | None) ->
 def _remembered_restatements(agent_file: AgentFile, memo: RestatementMemo | None) -> list[tuple[Block, Block, float]]:
     """``internal_restatements``, read from ``memo`` by content when it holds the file (by block ordinal)."""
     remembered = memo.get(agent_file.sha256) if memo is not None else None
+    if remembered == []:  # most files restate nothing
+        return []
     if remembered is not None:
         by_ordinal = {block.ordinal: block for block in agent_file.blocks}
         if all(a in by_ordinal and b in by_ordinal for a, b, _ in remembered):
