@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from robustness.robustness_support import report_names
 
@@ -401,6 +404,35 @@ def test_streamed_csv_files_equal_the_in_memory_rendering(tmp_path):
     atomic_write_csv(target, ("file", "score", "ok", "note"), rows)
     assert target.read_bytes() == csv_text(("file", "score", "ok", "note"), rows).encode("utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["rows.csv"]
+
+
+_CELL = st.one_of(
+    st.text(alphabet=st.sampled_from(list('ab ,"\n\r\t=+-@\'é🧪0.')), max_size=6),
+    st.text(max_size=4), st.integers(), st.floats(), st.booleans(), st.none(),
+    st.decimals(allow_nan=False, places=2), st.tuples(st.integers()),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), width=st.integers(min_value=1, max_value=5))
+def test_csv_text_writes_exactly_what_csv_writer_writes_for_the_same_safe_cells(data, width):
+    from analyzer.report.files import csv_text, safe_cell
+
+    columns = [f"c{i}" for i in range(width)]
+    rows = data.draw(st.lists(st.fixed_dictionaries({}, optional={c: _CELL for c in columns}), max_size=8))
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[safe_cell(row.get(c, "")) for c in columns] for row in rows])
+    assert csv_text(columns, rows) == expected.getvalue()
+
+
+def test_csv_rows_that_need_quoting_keep_their_place_among_plain_rows():
+    from analyzer.report.files import csv_text
+
+    rows = [{"a": str(i), "b": "x, y" if i % 3 == 0 else "plain"} for i in range(10_000)]
+    read = list(csv.DictReader(io.StringIO(csv_text(("a", "b"), rows))))
+    assert read == rows
 
 
 def test_pictures_drawn_in_a_forked_process_equal_those_drawn_inline(seeds_result, tmp_path):

