@@ -24,7 +24,17 @@ The cheapest test comes first, as in difflib:
 3. **Length bound.** rapidfuzz's ``ratio`` is 1 - indel / (|a| + |b|), so it
    cannot exceed 2·min(|a|,|b|) / (|a| + |b|); pairs that cannot reach the
    threshold are dropped before scoring.
-4. **rapidfuzz** ``fuzz.ratio`` with ``score_cutoff`` (it stops early when
+4. **Character-count bound** (difflib's ``quick_ratio``, vectorised). Every
+   character that one text has more often than the other must be inserted
+   or deleted, so the indel distance is at least the L1 distance of the two
+   texts' character counts, and ``ratio`` at most 1 - L1 / (|a| + |b|). The
+   counts are kept per code point modulo ``_HISTOGRAM_BINS``, capped at 255
+   (one byte each): merging characters into bins and capping both only make
+   the L1 distance smaller, so the bound stays an upper bound and no pair that
+   could reach the threshold is dropped. On corpus-public's units it leaves
+   134,563 of the 4,691,596 LSH candidates, and the 16,577 matches are the
+   same (verify 4.1 s -> see ``verify``).
+5. **rapidfuzz** ``fuzz.ratio`` with ``score_cutoff`` (it stops early when
    the cutoff cannot be reached), batched through ``process.cpdist`` so the
    scoring loop runs in C++ on every core.
 
@@ -60,6 +70,8 @@ _TOKEN = re.compile(r"\w+")
 _BUCKET_WINDOW = 48  # in an LSH bucket, each text is paired with this many length neighbours
 _MIN_TOKENS = 5  # stop tokens are given back to texts left with fewer tokens than this
 _VERIFY_CHUNK = 200_000
+_HISTOGRAM_BINS = 32  # character-count bins per text for the quick-ratio bound (one byte each)
+_HISTOGRAM_CHARS = 2_000_000  # characters counted at once (about 20 bytes each while counted)
 _BACKGROUND_MIN_TEXTS = 2000  # the other classes are scored in a forked child from this many texts
 _MERGE_BANDS = 8  # LSH survivors of this many bands are merged into one sorted unique array
 _SEED = 0x5EED_A6E7
@@ -136,11 +148,13 @@ def _score_classes(work: dict[str, tuple[list[str], list[str]]],
 
 def score_pairs(texts: list[str], *, settings: Settings) -> list[tuple[int, int, float]]:
     """Indices (i < j) and scores of the text pairs at or above the block threshold."""
+    histograms = char_histograms(texts)
     if len(texts) <= settings.exhaustive_limit:
         candidates = _all_pairs(len(texts))
     else:
-        candidates = lsh_candidates(texts, settings=settings)
-    return verify(texts, candidates, threshold=settings.block_threshold, workers=settings.worker_count)
+        candidates = lsh_candidates(texts, settings=settings, histograms=histograms)
+    return verify(texts, candidates, threshold=settings.block_threshold, workers=settings.worker_count,
+                  histograms=histograms)
 
 
 def _all_pairs(count: int) -> np.ndarray:
@@ -148,8 +162,8 @@ def _all_pairs(count: int) -> np.ndarray:
     return np.stack([first, second], axis=1).astype(np.int64)
 
 
-def verify(texts: list[str], candidates: np.ndarray, *, threshold: float,
-           workers: int = 1) -> list[tuple[int, int, float]]:
+def verify(texts: list[str], candidates: np.ndarray, *, threshold: float, workers: int = 1,
+           histograms: np.ndarray | None = None) -> list[tuple[int, int, float]]:
     """Length bound, then rapidfuzz ratio with a cutoff, on candidate index pairs.
 
     Scoring runs in C++ through ``process.cpdist`` (element-wise pairs, with
@@ -158,12 +172,14 @@ def verify(texts: list[str], candidates: np.ndarray, *, threshold: float,
     if len(candidates) == 0:
         return []
     lengths = np.fromiter((len(t) for t in texts), dtype=np.float64, count=len(texts))
+    histograms = char_histograms(texts) if histograms is None else histograms
     found: list[tuple[int, int, float]] = []
     pool = np.array(texts, dtype=object)  # fancy indexing picks a chunk's strings in C, not a Python loop
     for start in range(0, len(candidates), _VERIFY_CHUNK):
-        chunk = candidates[start:start + _VERIFY_CHUNK]  # the length bound per chunk: 5 M pairs at once took 300 MB
+        chunk = candidates[start:start + _VERIFY_CHUNK]  # the bounds per chunk: 5 M pairs at once took 300 MB
         la, lb = lengths[chunk[:, 0]], lengths[chunk[:, 1]]
         chunk = chunk[2.0 * np.minimum(la, lb) / np.maximum(la + lb, 1.0) >= threshold - 1e-9]
+        chunk = chunk[histogram_bound(histograms, lengths, chunk) >= threshold - 1e-9]
         if len(chunk) == 0:
             continue
         scores = process.cpdist(pool[chunk[:, 0]].tolist(), pool[chunk[:, 1]].tolist(),
@@ -172,6 +188,57 @@ def verify(texts: list[str], candidates: np.ndarray, *, threshold: float,
         hits = np.flatnonzero(scores >= threshold * 100.0)
         found.extend((int(chunk[k, 0]), int(chunk[k, 1]), round(float(scores[k]) / 100.0, 4)) for k in hits)
     return found
+
+
+def char_histograms(texts: list[str], *, bins: int = 0) -> np.ndarray:
+    """Each text's characters counted by code point modulo ``bins`` (``_HISTOGRAM_BINS``), capped at 255.
+
+    Returns a (texts x bins) uint8 array. Characters are counted with one
+    ``bincount`` per batch of about ``_HISTOGRAM_CHARS`` characters (the
+    batch's texts as UTF-32 code points, each tagged with its text; a longer
+    text is cut into slices), so memory stays bounded whatever the texts.
+    """
+    bins = bins or _HISTOGRAM_BINS
+    counts = np.zeros((len(texts), bins), dtype=np.int64)
+    batch: list[str] = []
+    owners: list[int] = []
+    size = 0
+    for index, text in enumerate(texts):
+        for start in range(0, len(text), _HISTOGRAM_CHARS):
+            piece = text[start:start + _HISTOGRAM_CHARS]  # the text itself unless it is longer
+            batch.append(piece)
+            owners.append(index)
+            size += len(piece)
+            if size >= _HISTOGRAM_CHARS:
+                _count_batch(counts, batch, owners, bins)
+                batch, owners, size = [], [], 0
+    if batch:
+        _count_batch(counts, batch, owners, bins)
+    return np.minimum(counts, 255).astype(np.uint8)
+
+
+def _count_batch(counts: np.ndarray, batch: list[str], owners: list[int], bins: int) -> None:
+    """Add the characters of ``batch`` (pieces of texts ``owners``, ascending) to ``counts``."""
+    first, span = owners[0], owners[-1] - owners[0] + 1
+    points = np.frombuffer("".join(batch).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    local = np.repeat(np.asarray(owners, dtype=np.int64) - first, [len(piece) for piece in batch])
+    counts[first:first + span] += np.bincount(local * bins + points % bins, minlength=span * bins).reshape(span, bins)
+
+
+def histogram_bound(histograms: np.ndarray, lengths: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """An upper bound of each pair's ``fuzz.ratio`` / 100: 1 - L1(character counts) / (|a| + |b|).
+
+    The indel distance is at least the L1 distance of the exact character
+    counts, which binned and capped counts (``char_histograms``) never exceed.
+    """
+    bound = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), _VERIFY_CHUNK):
+        chunk = pairs[start:start + _VERIFY_CHUNK]
+        a, b = histograms[chunk[:, 0]], histograms[chunk[:, 1]]
+        distance = (np.maximum(a, b) - np.minimum(a, b)).sum(axis=1, dtype=np.int64)
+        total = lengths[chunk[:, 0]] + lengths[chunk[:, 1]]
+        bound[start:start + _VERIFY_CHUNK] = 1.0 - distance / np.maximum(total, 1.0)
+    return bound
 
 
 @dataclass(frozen=True)
@@ -274,14 +341,19 @@ def signatures(tokens: Tokens, *, perms: int) -> np.ndarray:
     return result
 
 
-def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
-    """Index pairs (i < j) that share at least one LSH band and whose MinHash Jaccard estimate
+def lsh_candidates(texts: list[str], *, settings: Settings, histograms: np.ndarray | None = None) -> np.ndarray:
+    """Index pairs (i < j) that share at least one LSH band, whose character counts allow a
+    ratio of ``block_threshold`` (``histogram_bound``) and whose MinHash Jaccard estimate
     reaches ``min_candidate_jaccard``, as an (n, 2) int64 array sorted by (i, j).
 
     Each band's pairs are filtered as they come, so only survivors are kept
-    across bands (on corpus-public's units: 15.9 M band pairs, 12.0 M distinct,
-    4.7 M survivors; holding all band pairs before filtering peaked at 1.1 GB).
+    across bands (on corpus-public's units: 15.9 M band pairs, 12.0 M distinct;
+    holding all band pairs before filtering peaked at 1.1 GB). The character
+    bound goes first: it reads 32 bytes per text where the Jaccard estimate
+    reads 64, and it rejects 97 % of the pairs (4.7 M survivors of the
+    estimate alone, 134,563 of both), which can never be matches anyway.
     """
+    histograms = char_histograms(texts) if histograms is None else histograms
     tokens = tokenize(texts, stop_share=settings.stop_token_share)
     minhashes = signatures(tokens, perms=settings.minhash_perms)
     low = minhash_bytes(minhashes)
@@ -294,6 +366,8 @@ def lsh_candidates(texts: list[str], *, settings: Settings) -> np.ndarray:
         keys = band_keys(minhashes[usable, band * rows:(band + 1) * rows])
         codes = _bucket_pairs(keys, usable, lengths, count, settings.block_threshold)
         pairs = np.stack([codes // count, codes % count], axis=1)
+        possible = histogram_bound(histograms, lengths, pairs) >= settings.block_threshold - 1e-9
+        codes, pairs = codes[possible], pairs[possible]
         kept.append(codes[estimated_jaccard(low, pairs) >= settings.min_candidate_jaccard - 1e-9])
         del keys, codes, pairs
         if len(kept) >= _MERGE_BANDS:  # most survivors recur in several bands: fold them as we go

@@ -188,6 +188,47 @@ def test_a_text_and_its_prefix_are_kept_exactly_when_the_bound_allows(text, cut,
     assert_same_scored_pairs(found, brute_force([text, prefix], threshold))
 
 
+# Characters that share a histogram bin (code points equal modulo 32), and long runs past the 255 cap.
+BIN_COLLIDING = st.text(alphabet=st.sampled_from(["a", "A", "!", "\u00e1", "b", " ", "\U0001f9ea"]), max_size=40)
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(BIN_COLLIDING, st.text(max_size=30),
+                          st.builds(lambda c, n: c * n, st.sampled_from("aA!"), st.integers(200, 400))),
+                min_size=2, max_size=6))
+def test_character_count_bound_is_never_below_the_ratio(texts):
+    from analyzer.match import char_histograms, histogram_bound
+
+    pairs = all_pairs(len(texts))
+    lengths = np.array([len(t) for t in texts], dtype=np.float64)
+    bound = histogram_bound(char_histograms(texts), lengths, pairs)
+    for (i, j), limit in zip(pairs.tolist(), bound.tolist()):
+        assert fuzz.ratio(texts[i], texts[j]) / 100 <= limit + 1e-9
+
+
+@pytest.mark.parametrize("batch_chars", [1, 7, 2_000_000])
+def test_character_histograms_count_every_character_whatever_the_batch_size(monkeypatch, batch_chars):
+    from analyzer import match
+    from analyzer.match import char_histograms
+
+    monkeypatch.setattr(match, "_HISTOGRAM_CHARS", batch_chars)
+    texts = ["", "abc", "a" * 300, "xyz\U0001f9ea" * 5, "b", "\ud800 lone surrogate"]
+    expected = np.zeros((len(texts), 32), dtype=np.int64)
+    for row, text in enumerate(texts):
+        for char in text:
+            expected[row, ord(char) % 32] += 1
+    assert (char_histograms(texts) == np.minimum(expected, 255)).all()
+
+
+def test_character_count_bound_rejects_texts_of_other_letters():
+    from analyzer.match import char_histograms, histogram_bound
+
+    texts = ["a quiet river runs", "xyz xyz xyz xyz xyz", "a quiet river ran"]
+    lengths = np.array([len(t) for t in texts], dtype=np.float64)
+    bound = histogram_bound(char_histograms(texts), lengths, all_pairs(3))
+    assert bound[0] < 0.5 and bound[2] < 0.5 and bound[1] > 0.9  # (0, 1), (0, 2), (1, 2)
+
+
 def test_pair_scoring_exactly_the_threshold_is_kept():
     # 11 shared characters out of 20 + 20: ratio = 22 / 40 = 0.55 exactly.
     first, second = "a" * 11 + "b" * 9, "a" * 11 + "c" * 9
@@ -241,10 +282,14 @@ def library():
 
 
 def test_lsh_proposes_every_planted_near_duplicate(library):
-    texts, planted, _ = library
+    # a planted copy whose one new word costs more than the threshold allows is no near-duplicate:
+    # the character-count bound drops it before scoring, as it should
+    texts, planted, truth = library
+    near = [pair for pair in planted if tuple(sorted(pair)) in truth]
+    assert len(near) > len(planted) // 2
     candidates = lsh_candidates(texts, settings=Settings(exhaustive_limit=0))
     proposed = {tuple(pair) for pair in candidates.tolist()}
-    missing = [pair for pair in planted if tuple(sorted(pair)) not in proposed]
+    missing = [pair for pair in near if tuple(sorted(pair)) not in proposed]
     assert missing == []
 
 
