@@ -31,9 +31,11 @@ The cheapest test comes first, as in difflib:
    counts are kept per code point modulo ``_HISTOGRAM_BINS``, capped at 255
    (one byte each): merging characters into bins and capping both only make
    the L1 distance smaller, so the bound stays an upper bound and no pair that
-   could reach the threshold is dropped. On corpus-public's units it leaves
-   134,563 of the 4,691,596 LSH candidates, and the 16,577 matches are the
-   same (verify 4.1 s -> see ``verify``).
+   could reach the threshold is dropped. It runs on each LSH band's pairs
+   before the MinHash estimate and again in ``verify`` (for the exhaustive
+   path). On corpus-public's units it leaves 134,563 of the 4,691,596 pairs
+   the estimate alone kept, with the same 16,577 matches; scoring the unit
+   class took 13.5 s before it and 9.9 s with it (same run).
 5. **rapidfuzz** ``fuzz.ratio`` with ``score_cutoff`` (it stops early when
    the cutoff cannot be reached), batched through ``process.cpdist`` so the
    scoring loop runs in C++ on every core.
