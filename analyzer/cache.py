@@ -27,6 +27,15 @@ to a temporary file in the entry's folder and are renamed into place, so a
 killed run leaves whole entries or none, and two runs writing the same entry
 at once each rename a complete file (the contents are equal). A cache folder
 that cannot be written makes the run go on uncached, with one warning.
+
+**Memos.** Later stages remember results the same way (same header and
+checksum, written atomically, never trusted when damaged), each keyed by
+everything its computation reads and each in an entry named by the code of
+the modules that compute it: a match class's scored pairs by its texts
+(``MatchMemo``), change classifications by the texts compared
+(``ClassificationMemo``), a file's internal restatements by its content
+(``RestatementMemo``) and a file family's lineage by its members' contents
+and scores (``LineageMemo``).
 """
 
 from __future__ import annotations

@@ -84,6 +84,11 @@ or renamed, front-matter changes, spelling converted (and which way),
 placeholders introduced or filled in, written markers that differ (version,
 latest date, qualified name) and, when it alone would direct the edge, how
 much of each side's own text uses the shared words (new vocabulary).
+
+A family's rows are a function of what ``family_key`` hashes (its members'
+contents, line endings and dates, and the scores between them), so with a
+cache a rerun reads unchanged families back (``analyzer.cache.LineageMemo``)
+and computes only the families an edit touched.
 """
 
 from __future__ import annotations

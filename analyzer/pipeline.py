@@ -13,7 +13,10 @@ and lineage beside the findings, each in a forked child
 
 Only ``discover``, ``read_and_parse`` and (with ``git_dates``) the git
 history read touch the disk; everything after
-them is a pure function of the parsed files and the settings.
+them is a pure function of the parsed files and the settings. With a cache,
+matching, the findings and lineage also read and save what they remembered
+(``analyzer.cache``'s memos, lineage's in the process that computes it),
+which only saves recomputing: the values are the same.
 """
 
 from __future__ import annotations
