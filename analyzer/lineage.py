@@ -84,16 +84,24 @@ or renamed, front-matter changes, spelling converted (and which way),
 placeholders introduced or filled in, written markers that differ (version,
 latest date, qualified name) and, when it alone would direct the edge, how
 much of each side's own text uses the shared words (new vocabulary).
+
+A family's rows are a function of what ``family_key`` hashes (its members'
+contents, line endings and dates, and the scores between them), so with a
+cache a rerun reads unchanged families back (``analyzer.cache.LineageMemo``)
+and computes only the families an edit touched.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from analyzer.cache import LineageMemo
 from analyzer.group import UnionFind
 from analyzer.lineage_signals import (FileSignals, file_signals, marker_signal, name_extension, novelty_signal,
                                       own_text_shares, placeholder_signal, spelling_signal)
@@ -126,8 +134,14 @@ class LineageEdge:
 
 
 def infer_lineage(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...],
-                  pairs: tuple[FilePair, ...], *, dates: dict[str, str] | None = None) -> tuple[LineageEdge, ...]:
-    """A parent (or none) for every file, family by family, sorted by family then file."""
+                  pairs: tuple[FilePair, ...], *, dates: dict[str, str] | None = None,
+                  memo: LineageMemo | None = None) -> tuple[LineageEdge, ...]:
+    """A parent (or none) for every file, family by family, sorted by family then file.
+
+    With ``memo`` (``analyzer.cache.LineageMemo``), a family whose
+    ``family_key`` is remembered is read back instead of computed, and every
+    family computed is remembered; the caller saves the memo.
+    """
     by_path = {f.path: f for f in files}
     pair_of = {(p.file_a, p.file_b): p for p in pairs}
     rows: list[LineageEdge] = []
@@ -136,8 +150,45 @@ def infer_lineage(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...]
             rows.append(LineageEdge(family.members[0], family.family_id, "", "singleton", 1.0,
                                     "no near-copy in the library"))
             continue
-        rows.extend(_family_lineage(family, by_path, pair_of, dates or {}))
+        rows.extend(_remembered_lineage(family, by_path, pair_of, dates or {}, memo))
     return tuple(sorted(rows, key=lambda r: (r.family, r.file)))
+
+
+def _remembered_lineage(family: FileFamily, by_path: dict[str, AgentFile], pair_of: dict[tuple[str, str], FilePair],
+                        dates: dict[str, str], memo: LineageMemo | None) -> list[LineageEdge]:
+    """``_family_lineage``, read from ``memo`` when it remembers the family's key (and remembered there if not)."""
+    if memo is None:
+        return _family_lineage(family, by_path, pair_of, dates)
+    key = family_key(family, by_path, pair_of, dates)
+    rows = memo.get(key, family)
+    if rows is None:
+        rows = _family_lineage(family, by_path, pair_of, dates)
+        memo.put(key, rows)
+    return rows
+
+
+def family_key(family: FileFamily, by_path: dict[str, AgentFile], pair_of: dict[tuple[str, str], FilePair],
+               dates: dict[str, str]) -> str:
+    """sha256 of everything ``_family_lineage`` reads, so equal keys mean equal rows (``LineageMemo``).
+
+    That is the family id (it labels the rows); its members in order (ties in
+    the tree and the re-rooting start follow it); for each member its path,
+    its content hash (the parse, so every block, field and name, is a
+    function of the content, the path and the rules, and the rules are in the
+    memo's name), its line-ending style (``surface_sequence`` reads it, and
+    ``parse_text`` takes it as given, not from the content) and its date;
+    and ``_pair`` of every ordered pair of members, which the tree's edges
+    and their descriptions read. Floats are written as ``repr`` writes them,
+    so any change of a score changes the key.
+    """
+    members = family.members
+    material = [
+        family.family_id,
+        [[m, by_path[m].sha256, by_path[m].line_endings, dates.get(m)] for m in members],
+        [[float(value) for value in _pair(pair_of, a, b)] for a in members for b in members if a != b],
+    ]
+    text = json.dumps(material, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _pair(pair_of: dict[tuple[str, str], FilePair], a: str, b: str) -> tuple[float, float, float]:

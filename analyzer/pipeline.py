@@ -13,7 +13,10 @@ and lineage beside the findings, each in a forked child
 
 Only ``discover``, ``read_and_parse`` and (with ``git_dates``) the git
 history read touch the disk; everything after
-them is a pure function of the parsed files and the settings.
+them is a pure function of the parsed files and the settings. With a cache,
+matching, the findings and lineage also read and save what they remembered
+(``analyzer.cache``'s memos, lineage's in the process that computes it),
+which only saves recomputing: the values are the same.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ from analyzer.discover import FileTooLarge, discover, read_file
 from analyzer.findings import find_findings
 from analyzer.gitdates import GitDatesError, first_commit_dates
 from analyzer.group import file_families, file_pairs, group_blocks
-from analyzer.lineage import infer_lineage
+from analyzer.lineage import LineageEdge, infer_lineage
 from analyzer.match import MATCH_SETTINGS, find_matches
-from analyzer.models import AgentFile, AnalysisResult, DiscoveredFile, SkippedFile
+from analyzer.models import AgentFile, AnalysisResult, DiscoveredFile, FileFamily, FilePair, SkippedFile
 from analyzer.normalize import active_rules
 from analyzer.parse import UnreadableFile, decode, parse_text
 from analyzer.settings import Settings
@@ -80,14 +83,15 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
     dates = read_git_dates(discovery.root, files) if git_dates else None
     # lineage and findings both read only the groups: lineage runs in a forked child meanwhile (its
     # timing is then the wait for it after the findings; see analyzer.background)
-    with beside(infer_lineage, files, families, pairs, dates=dates,
+    with beside(_lineage_with_memo, files, families, pairs, dates=dates, cache_dir=settings.cache_dir,
+                rules=settings.rules,
                 parallel=settings.worker_count > 1 and len(files) >= _BACKGROUND_MIN_FILES) as lineage_result:
         restatements = cache.RestatementMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
         with _timed("findings", timings):
             findings = find_findings(files, families, grouping, top_blocks=settings.top_blocks, memo=restatements)
             memo_error = restatements.save() if restatements else ""
         with _timed("lineage", timings):
-            lineage = lineage_result()
+            lineage, lineage_error = lineage_result()
     return AnalysisResult(
         root=discovery.root,
         files=files,
@@ -101,9 +105,24 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
         lineage=lineage,
         containments=containments,
         cache=dataclasses.replace(cache_use, match_hits=memo.hits, match_misses=memo.misses,
-                                  write_error=cache_use.write_error or memo.write_error or memo_error)
+                                  write_error=cache_use.write_error or memo.write_error or memo_error
+                                  or lineage_error)
         if memo else cache_use,
     )
+
+
+def _lineage_with_memo(files: tuple[AgentFile, ...], families: tuple[FileFamily, ...], pairs: tuple[FilePair, ...],
+                       *, dates: dict[str, str] | None, cache_dir: str, rules: tuple[str, ...],
+                       ) -> tuple[tuple[LineageEdge, ...], str]:
+    """``infer_lineage`` with the cache's ``LineageMemo`` (none without ``cache_dir``): (rows, write error or "").
+
+    The memo is read, used and saved here, in whichever process runs this: a
+    forked child's memo is its own copy, so one saved by the parent would be
+    the empty one it never filled.
+    """
+    memo = cache.LineageMemo(cache_dir, rules) if cache_dir else None
+    rows = infer_lineage(files, families, pairs, dates=dates, memo=memo)
+    return rows, memo.save() if memo else ""
 
 
 def _match_memo(settings: Settings) -> cache.MatchMemo | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -18,6 +19,7 @@ from analyzer import cache
 from analyzer.models import AnalysisResult
 from analyzer.pipeline import analyze
 from analyzer.settings import Settings
+from corpora import rewrite_chain
 
 
 def _entries(cache_dir: Path) -> list[Path]:
@@ -291,3 +293,143 @@ def test_a_remembered_restatement_naming_a_missing_section_is_searched_again(lib
     again = analyze([library], settings=settings)
     assert searched == [sha]
     assert again.findings == plain.findings
+
+
+@pytest.fixture
+def two_families(library: Path) -> Path:
+    """The seeds (a family of four and a singleton) beside a chain of four rewrites: two families to remember."""
+    for name, text in rewrite_chain(("tool",) * 4).items():
+        (library / f"chain-{name}").write_text(text, encoding="utf-8")
+    return library
+
+
+def _computed_families(monkeypatch) -> list[tuple[str, ...]]:
+    """The members of every family whose lineage is computed from now on (not read from the memo), in order."""
+    from analyzer import lineage
+
+    computed: list[tuple[str, ...]] = []
+    original = lineage._family_lineage
+    monkeypatch.setattr(lineage, "_family_lineage", lambda family, *rest: computed.append(family.members)
+                        or original(family, *rest))
+    return computed
+
+
+def _lineage_entry(cache_dir: Path) -> Path:
+    (entry,) = cache_dir.glob("lineage-v*/*.json")
+    return entry
+
+
+def test_remembered_lineage_is_the_computed_lineage(two_families, tmp_path):
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    plain = analyze([two_families], settings=Settings(workers=1))
+    cold = analyze([two_families], settings=settings)
+    remembered = cache.read_payload(_lineage_entry(tmp_path / "cache").read_bytes())["pairs"]
+    assert sorted(len(rows) for rows in remembered.values()) == [4, 4]  # the families of 2+ files, not singletons
+    assert cold.lineage == plain.lineage
+    assert not cold.cache.write_error
+
+
+def test_a_warm_run_reads_every_family_from_the_memo(two_families, tmp_path, monkeypatch):
+    from analyzer import lineage
+
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    cold = analyze([two_families], settings=settings)
+
+    def must_not_compute(*_):
+        raise AssertionError("a remembered family was computed again")
+
+    monkeypatch.setattr(lineage, "_family_lineage", must_not_compute)
+    warm = analyze([two_families], settings=settings)
+    assert warm.lineage == cold.lineage
+    assert any(edge.relation == "derived" for edge in warm.lineage)
+
+
+def test_an_edited_file_recomputes_its_family_and_no_other(two_families, tmp_path, monkeypatch):
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    before = analyze([two_families], settings=settings)
+    target = next(two_families.glob("002_*"))
+    # an edit normalisation hides: every score stays as it was, only the file's content tells the change
+    target.write_text(target.read_text(encoding="utf-8").replace("robust", "ROBUST"), encoding="utf-8")
+    computed = _computed_families(monkeypatch)
+    edited = analyze([two_families], settings=settings)
+    assert edited.file_pairs == before.file_pairs
+    assert computed == [family.members for family in edited.file_families if target.name in family.members]
+    assert len(computed[0]) == 4
+    assert edited.lineage == analyze([two_families], settings=Settings(workers=1)).lineage
+
+
+@pytest.mark.parametrize("change", ["similarity", "containment_a_in_b", "containment_b_in_a", "date", "line_endings"])
+def test_a_changed_score_date_or_line_ending_of_a_member_is_computed_again(two_families, tmp_path, monkeypatch,
+                                                                           change):
+    from analyzer.lineage import infer_lineage
+
+    result = analyze([two_families], settings=Settings(workers=1))
+    files, families, pairs = result.files, result.file_families, result.file_pairs
+    first = cache.LineageMemo(str(tmp_path / "cache"), Settings().rules)
+    infer_lineage(files, families, pairs, memo=first)
+    assert first.save() == ""
+    chain_pair = next(p for p in pairs if p.file_a.startswith("chain-"))
+    dates = None
+    if change == "date":
+        dates = {chain_pair.file_a: "2024-01-01"}
+    elif change == "line_endings":
+        files = tuple(dataclasses.replace(f, line_endings="crlf") if f.path == chain_pair.file_a else f
+                      for f in files)
+    else:
+        changed = dataclasses.replace(chain_pair, **{change: getattr(chain_pair, change) + 0.0001})
+        pairs = tuple(changed if p is chain_pair else p for p in pairs)
+    computed = _computed_families(monkeypatch)
+    again = infer_lineage(files, families, pairs, dates=dates,
+                          memo=cache.LineageMemo(str(tmp_path / "cache"), Settings().rules))
+    assert computed == [family.members for family in families if chain_pair.file_a in family.members]
+    assert again == infer_lineage(files, families, pairs, dates=dates)
+
+
+@pytest.mark.parametrize("damage", ["flip-payload-byte", "garbage", "entry-of-wrong-shape", "rows-of-other-files",
+                                    "row-of-wrong-shape"])
+def test_a_damaged_lineage_entry_is_computed_again_with_the_same_rows(two_families, tmp_path, monkeypatch, damage):
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    cold = analyze([two_families], settings=settings)
+    entry = _lineage_entry(tmp_path / "cache")
+    raw = entry.read_bytes()
+    if damage == "flip-payload-byte":
+        position = len(raw) - len(raw) // 3
+        entry.write_bytes(raw[:position] + bytes([raw[position] ^ 0x20]) + raw[position + 1:])
+    elif damage == "garbage":
+        entry.write_bytes(os.urandom(300))
+    else:
+        data = cache.read_payload(raw)
+        keys = sorted(data["pairs"])
+        if damage == "entry-of-wrong-shape":
+            data["pairs"] = list(data["pairs"].values())
+        elif damage == "rows-of-other-files":
+            data["pairs"][keys[0]] = data["pairs"][keys[1]]
+        else:
+            data["pairs"][keys[0]][0] = data["pairs"][keys[0]][0][:3]
+        cache._write_entry(str(tmp_path / "cache"), entry, data)
+    computed = _computed_families(monkeypatch)
+    again = analyze([two_families], settings=settings)
+    whole = damage in ("flip-payload-byte", "garbage", "entry-of-wrong-shape")
+    assert len(computed) == (2 if whole else 1)
+    assert again.lineage == cold.lineage
+    assert entry.read_bytes() == raw  # rewritten as it was
+
+
+def test_lineage_remembered_in_a_forked_child_is_saved_and_its_write_errors_reported(two_families, tmp_path,
+                                                                                    monkeypatch):
+    from analyzer import background, pipeline
+
+    if not background.can_fork():
+        pytest.skip("no fork here")
+    monkeypatch.setattr(pipeline, "_BACKGROUND_MIN_FILES", 1)  # lineage beside the findings even for 9 files
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=2)
+    forked = analyze([two_families], settings=settings)
+    assert len(cache.read_payload(_lineage_entry(tmp_path / "cache").read_bytes())["pairs"]) == 2
+    assert forked.lineage == analyze([two_families], settings=Settings(workers=1)).lineage
+    blocked = tmp_path / "blocked"
+    analyze([two_families], settings=settings.replace(cache_dir=str(blocked)))
+    shutil.rmtree(blocked / f"lineage-v{cache.FORMAT}")
+    (blocked / f"lineage-v{cache.FORMAT}").write_text("a file where the memo's folder should be", encoding="utf-8")
+    rerun = analyze([two_families], settings=settings.replace(cache_dir=str(blocked)))
+    assert rerun.cache.write_error.startswith(f"cannot write the cache in {blocked}")
+    assert rerun.lineage == forked.lineage
