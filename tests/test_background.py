@@ -155,3 +155,29 @@ def test_analysis_with_forked_matching_and_lineage_equals_the_one_process_analys
     assert forked.findings == one_process.findings
     assert forked.file_families == one_process.file_families
     assert forked.containments == one_process.containments and forked.containments
+
+
+@needs_fork
+def test_report_with_html_parts_built_in_a_forked_child_equals_the_one_process_report(seeds_dir, monkeypatch):
+    from analyzer import pipeline
+    from analyzer.report import model
+    from analyzer.settings import Settings
+
+    result = pipeline.analyze([seeds_dir], settings=Settings(workers=1))
+    one_process = model.build_report(result, settings=Settings(workers=1), generated_at="then")
+    monkeypatch.setattr(model, "_BESIDE_MIN_FILES", 0)
+    calls = []
+    original = model.beside
+
+    def counting_beside(function, *args, parallel=True, **kwargs):
+        calls.append(parallel)
+        return original(function, *args, parallel=parallel, **kwargs)
+
+    monkeypatch.setattr(model, "beside", counting_beside)
+    forked = model.build_report(result, settings=Settings(workers=2), generated_at="then")
+    assert calls == [True]
+    assert forked.family_diffs == one_process.family_diffs and forked.family_diffs
+    assert forked.lineage == one_process.lineage and forked.lineage["rows"]
+    assert forked.summary == one_process.summary
+    assert forked.block_pairs == one_process.block_pairs
+    assert list(forked.file_pairs) == list(one_process.file_pairs)
