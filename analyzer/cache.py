@@ -364,14 +364,16 @@ class RestatementMemo(_KeyedMemo):
 class LineageMemo(_KeyedMemo):
     """Each file family's lineage rows (``analyzer.lineage``), remembered by everything computing them reads.
 
-    The key is ``lineage.family_key``: a hash of the family's id, its members
-    in order with each one's content hash, line-ending style and git date,
+    The key is ``lineage.family_key``: a hash of the family's members in
+    order with each one's content hash, line-ending style and git date,
     and the similarity and both containments of every ordered pair of
     members. Those scores are IDF-weighted over the whole library, so an edit
     elsewhere can change them, and then the family is computed again. The
     rules and the code of every module lineage and the parse run through are
     in the entry's name. Values are the family's ``LineageEdge`` rows as
-    lists, read back only when they name exactly the family's members. On
+    lists, read back only when they name exactly the family's members, and
+    labelled with the family's id of this run (ids are renumbered when
+    families grow or shrink; the rows do not depend on them). On
     corpus-public the 1,036 families of two or more files cost ~6 s to
     compute (the lineage stage with ``--workers 1``: 6.4 s), and a warm run's
     main process waited ~5 s for them; with one file changed, reading them
@@ -411,9 +413,9 @@ def _classification_from(row: list):
 def _lineage_edges_from(rows: list, family) -> list:
     from analyzer.lineage import LineageEdge
 
-    edges = [LineageEdge(str(file), str(family_id), str(parent), str(relation), float(confidence), str(evidence),
+    edges = [LineageEdge(str(file), family.family_id, str(parent), str(relation), float(confidence), str(evidence),
                          tuple((str(key), str(value)) for key, value in details))
-             for file, family_id, parent, relation, confidence, evidence, details in rows]
-    if sorted(e.file for e in edges) != sorted(family.members) or any(e.family != family.family_id for e in edges):
+             for file, _, parent, relation, confidence, evidence, details in rows]  # labelled with today's id
+    if sorted(e.file for e in edges) != sorted(family.members):
         raise ValueError("the remembered rows are not the family's")
     return edges

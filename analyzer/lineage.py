@@ -171,19 +171,21 @@ def family_key(family: FileFamily, by_path: dict[str, AgentFile], pair_of: dict[
                dates: dict[str, str]) -> str:
     """sha256 of everything ``_family_lineage`` reads, so equal keys mean equal rows (``LineageMemo``).
 
-    That is the family id (it labels the rows); its members in order (ties in
-    the tree and the re-rooting start follow it); for each member its path,
+    That is its members in order (ties in the tree and the re-rooting start
+    follow it); for each member its path,
     its content hash (the parse, so every block, field and name, is a
     function of the content, the path and the rules, and the rules are in the
     memo's name), its line-ending style (``surface_sequence`` reads it, and
     ``parse_text`` takes it as given, not from the content) and its date;
     and ``_pair`` of every ordered pair of members, which the tree's edges
     and their descriptions read. Floats are written as ``repr`` writes them,
-    so any change of a score changes the key.
+    so any change of a score changes the key. The family id is left out: it
+    only labels the rows, and ids are numbered by family size, so an edit
+    that grows one family renumbers others that did not change (their rows
+    are read back under the new id).
     """
     members = family.members
     material = [
-        family.family_id,
         [[m, by_path[m].sha256, by_path[m].line_endings, dates.get(m)] for m in members],
         [[float(value) for value in _pair(pair_of, a, b)] for a in members for b in members if a != b],
     ]

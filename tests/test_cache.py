@@ -358,6 +358,22 @@ def test_an_edited_file_recomputes_its_family_and_no_other(two_families, tmp_pat
     assert edited.lineage == analyze([two_families], settings=Settings(workers=1)).lineage
 
 
+def test_a_renumbered_family_is_read_back_under_its_new_id(two_families, tmp_path, monkeypatch):
+    from analyzer.lineage import infer_lineage
+
+    result = analyze([two_families], settings=Settings(workers=1))
+    first = cache.LineageMemo(str(tmp_path / "cache"), Settings().rules)
+    infer_lineage(result.files, result.file_families, result.file_pairs, memo=first)
+    assert first.save() == ""
+    renumbered = tuple(dataclasses.replace(f, family_id=f"F{9000 + n}") for n, f in enumerate(result.file_families))
+    computed = _computed_families(monkeypatch)
+    again = infer_lineage(result.files, renumbered, result.file_pairs,
+                          memo=cache.LineageMemo(str(tmp_path / "cache"), Settings().rules))
+    assert computed == []
+    assert again == infer_lineage(result.files, renumbered, result.file_pairs)
+    assert {edge.family for edge in again} == {f.family_id for f in renumbered}
+
+
 @pytest.mark.parametrize("change", ["similarity", "containment_a_in_b", "containment_b_in_a", "date", "line_endings"])
 def test_a_changed_score_date_or_line_ending_of_a_member_is_computed_again(two_families, tmp_path, monkeypatch,
                                                                            change):
