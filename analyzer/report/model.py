@@ -82,11 +82,19 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     depend on nothing the tables need, so with two or more workers they are
     built in a forked child (``analyzer.background``) while this process
     makes the tables: on corpus-public they are about 4 s of the 9 s this
-    function took in one process. The model is the same either way.
+    function took in one process. The child is started once the block
+    pairs the cache does not remember are classified, since that uses a
+    process pool on every core when there are many (a cold run): a child
+    beside the pool made three busy processes on two cores, and the cold
+    run gained nothing while its CPU time grew. The model is the same either way.
     """
+    memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
+    classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     parallel = settings.worker_count > 1 and len(result.files) >= _BESIDE_MIN_FILES
     with beside(_html_parts, result, rules=settings.rules, parallel=parallel) as html_parts:
-        files, blocks, block_families, pair_rows, findings, block_pairs, containments = _tables(result, settings)
+        files, blocks, block_families, pair_rows, findings, block_pairs, containments = _tables(result, classifier)
+        if memo is not None:
+            memo.save()
         similarity, containment, per_family = _matrices(result, settings=settings)
         tokens, diffs, lineage = html_parts()
     name_of = {f["file"]: f["name"] for f in files}
@@ -117,7 +125,7 @@ def _html_parts(result: AnalysisResult, *, rules: tuple[str, ...]) -> tuple[int,
     return consolidation_tokens(result), family_diffs(result, rules=rules), lineage_model(result)
 
 
-def _tables(result: AnalysisResult, settings: Settings) -> tuple:
+def _tables(result: AnalysisResult, classifier: PairClassifier) -> tuple:
     """(files, blocks, block families, file pairs, findings, block pairs, containments) rows."""
     family_of = {path: fam.family_id for fam in result.file_families for path in fam.members}
     family_size = {fam.family_id: len(fam.members) for fam in result.file_families}
@@ -127,8 +135,6 @@ def _tables(result: AnalysisResult, settings: Settings) -> tuple:
     blocks = BlockRows(result.files, block_family_of)
     block_families = [_block_family_row(bf, blocks_by_id) for bf in result.block_families]
     pairs = sorted(result.file_pairs, key=lambda p: (-p.similarity, p.file_a, p.file_b))
-    memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
-    classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     block_pairs = block_pair_rows(result, classifier, block_family_of)
     containments = containment_rows(result, classifier, block_family_of)
     # classes only within a file family; other pairs merely share some blocks
@@ -136,8 +142,6 @@ def _tables(result: AnalysisResult, settings: Settings) -> tuple:
                                                           if family_of.get(p.file_a) == family_of.get(p.file_b)))
     identity = {f.path: file_identity(f) for f in result.files}
     pair_rows = LazyRows(pairs, partial(_pair_row, family_of=family_of, classes=pair_classes, identity=identity))
-    if memo is not None:
-        memo.save()
     findings = [_finding_row(f) for f in result.findings]
     return files, blocks, block_families, pair_rows, findings, block_pairs, containments
 
