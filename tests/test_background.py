@@ -158,14 +158,20 @@ def test_analysis_with_forked_matching_and_lineage_equals_the_one_process_analys
 
 
 @needs_fork
-def test_report_with_html_parts_built_in_a_forked_child_equals_the_one_process_report(seeds_dir, monkeypatch):
+@pytest.mark.parametrize("classified_first", [False, True])
+def test_report_with_html_parts_built_in_a_forked_child_equals_the_one_process_report(seeds_dir, monkeypatch,
+                                                                                       classified_first):
+    # classified_first: as in a cold run, the block pairs are classified in a process pool before the fork
     from analyzer import pipeline
-    from analyzer.report import model
+    from analyzer.report import model, pair_classes
     from analyzer.settings import Settings
 
     result = pipeline.analyze([seeds_dir], settings=Settings(workers=1))
     one_process = model.build_report(result, settings=Settings(workers=1), generated_at="then")
     monkeypatch.setattr(model, "_BESIDE_MIN_FILES", 0)
+    if classified_first:
+        monkeypatch.setattr(model, "PARALLEL_MIN_PAIRS", 0)
+        monkeypatch.setattr(pair_classes, "PARALLEL_MIN_PAIRS", 0)
     calls = []
     original = model.beside
 

@@ -24,7 +24,7 @@ from analyzer.group import families_over_pair_cap, file_identity, pair_cap, rela
 from analyzer.models import AnalysisResult
 from analyzer.report.html_data import consolidation_tokens, family_diffs
 from analyzer.report.lineage_out import lineage_model
-from analyzer.report.pair_classes import PairClassifier, block_pair_rows, file_pair_classes
+from analyzer.report.pair_classes import PARALLEL_MIN_PAIRS, PairClassifier, block_pair_rows, file_pair_classes
 from analyzer.settings import Settings
 
 FILES_COLUMNS = ("file", "name", "family", "bytes", "blocks", "warnings", "units", "fm_method",
@@ -82,16 +82,23 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     depend on nothing the tables need, so with two or more workers they are
     built in a forked child (``analyzer.background``) while this process
     makes the tables: on corpus-public they are about 4 s of the 9 s this
-    function took in one process. The child is started once the block
-    pairs the cache does not remember are classified, since that uses a
-    process pool on every core when there are many (a cold run): a child
-    beside the pool made three busy processes on two cores, and the cold
-    run gained nothing while its CPU time grew. The model is the same either way.
+    function took in one process. When many block pairs are new to the
+    classification memo (a cold run: ~25,000), ``PairClassifier`` classifies
+    them in a process pool on every core; a child beside that pool made three
+    busy processes on two cores, and the cold run gained nothing while its
+    CPU time grew. So then the child starts after that classification, and
+    otherwise (a warm run, where the memo knows nearly every pair) at once.
+    The model is the same either way.
     """
     memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
-    classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     parallel = settings.worker_count > 1 and len(result.files) >= _BESIDE_MIN_FILES
+    new_pairs = len(result.text_matches) - (len(memo.known) if memo is not None else 0)
+    classifier = None
+    if parallel and new_pairs >= PARALLEL_MIN_PAIRS:  # the classifier will start its pool
+        classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     with beside(_html_parts, result, rules=settings.rules, parallel=parallel) as html_parts:
+        classifier = classifier or PairClassifier(result, rules=settings.rules, workers=settings.worker_count,
+                                                  memo=memo)
         files, blocks, block_families, pair_rows, findings, block_pairs, containments = _tables(result, classifier)
         if memo is not None:
             memo.save()

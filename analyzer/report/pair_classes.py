@@ -49,7 +49,7 @@ from analyzer.diff import block_places
 from analyzer.match import match_class
 from analyzer.models import KIND_CODE, AgentFile, AnalysisResult, Block, TextMatch
 
-_PARALLEL_MIN_PAIRS = 2000  # below this, starting worker processes costs more than it saves
+PARALLEL_MIN_PAIRS = 2000  # below this, starting worker processes costs more than it saves
 
 
 class PairClassifier:
@@ -78,7 +78,7 @@ class PairClassifier:
         matches = result.text_matches
         if memo is not None:
             matches = tuple(m for m in matches if not self._recall(m))
-        if workers > 1 and len(matches) >= _PARALLEL_MIN_PAIRS:
+        if workers > 1 and len(matches) >= PARALLEL_MIN_PAIRS:
             self._classify_in_parallel(matches, workers)
 
     def _recall(self, match: TextMatch) -> bool:
