@@ -170,8 +170,7 @@ def test_report_with_html_parts_built_in_a_forked_child_equals_the_one_process_r
     one_process = model.build_report(result, settings=Settings(workers=1), generated_at="then")
     monkeypatch.setattr(model, "_BESIDE_MIN_FILES", 0)
     if classified_first:
-        monkeypatch.setattr(model, "PARALLEL_MIN_PAIRS", 0)
-        monkeypatch.setattr(pair_classes, "PARALLEL_MIN_PAIRS", 0)
+        monkeypatch.setattr(pair_classes, "_PARALLEL_MIN_PAIRS", 0)
     calls = []
     original = model.beside
 

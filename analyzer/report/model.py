@@ -24,7 +24,7 @@ from analyzer.group import families_over_pair_cap, file_identity, pair_cap, rela
 from analyzer.models import AnalysisResult
 from analyzer.report.html_data import consolidation_tokens, family_diffs
 from analyzer.report.lineage_out import lineage_model
-from analyzer.report.pair_classes import PARALLEL_MIN_PAIRS, PairClassifier, block_pair_rows, file_pair_classes
+from analyzer.report.pair_classes import PairClassifier, block_pair_rows, expects_pool, file_pair_classes
 from analyzer.settings import Settings
 
 FILES_COLUMNS = ("file", "name", "family", "bytes", "blocks", "warnings", "units", "fm_method",
@@ -92,9 +92,8 @@ def build_report(result: AnalysisResult, *, settings: Settings, generated_at: st
     """
     memo = ClassificationMemo(settings.cache_dir, settings.rules) if settings.cache_dir else None
     parallel = settings.worker_count > 1 and len(result.files) >= _BESIDE_MIN_FILES
-    new_pairs = len(result.text_matches) - (len(memo.known) if memo is not None else 0)
     classifier = None
-    if parallel and new_pairs >= PARALLEL_MIN_PAIRS:  # the classifier will start its pool
+    if parallel and expects_pool(result, memo, settings.worker_count):
         classifier = PairClassifier(result, rules=settings.rules, workers=settings.worker_count, memo=memo)
     with beside(_html_parts, result, rules=settings.rules, parallel=parallel) as html_parts:
         classifier = classifier or PairClassifier(result, rules=settings.rules, workers=settings.worker_count,

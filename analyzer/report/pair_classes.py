@@ -49,7 +49,19 @@ from analyzer.diff import block_places
 from analyzer.match import match_class
 from analyzer.models import KIND_CODE, AgentFile, AnalysisResult, Block, TextMatch
 
-PARALLEL_MIN_PAIRS = 2000  # below this, starting worker processes costs more than it saves
+_PARALLEL_MIN_PAIRS = 2000  # below this, starting worker processes costs more than it saves
+
+
+def _uses_pool(pending: int, workers: int) -> bool:
+    """Whether ``pending`` block pairs are classified in a process pool of ``workers``."""
+    return workers > 1 and pending >= _PARALLEL_MIN_PAIRS
+
+
+def expects_pool(result: AnalysisResult, memo: ClassificationMemo | None, workers: int) -> bool:
+    """Whether ``PairClassifier(result, memo=memo, workers=workers)`` will start its process pool,
+    told before it is built: the memo holds the pairs the last run classified, so the run's matches
+    beyond that many are about the ones it will not recall (``analyzer.report.model`` schedules by it)."""
+    return _uses_pool(len(result.text_matches) - (len(memo.known) if memo is not None else 0), workers)
 
 
 class PairClassifier:
@@ -78,7 +90,7 @@ class PairClassifier:
         matches = result.text_matches
         if memo is not None:
             matches = tuple(m for m in matches if not self._recall(m))
-        if workers > 1 and len(matches) >= PARALLEL_MIN_PAIRS:
+        if _uses_pool(len(matches), workers):
             self._classify_in_parallel(matches, workers)
 
     def _recall(self, match: TextMatch) -> bool:
