@@ -132,7 +132,7 @@ def write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[dict]) -> N
     character in a C loop that managed about 40 MB/s here, and a call of
     ``safe_cell`` per cell cost as much again (blocks.csv of corpus-public is
     122 MB in 4.3 million cells). Most rows need no quoting, so each row's
-    cells are made text in one pass (``_plain_cells``: ``safe_cell``'s rule
+    cells are made text in one pass (``_plain_line``: ``safe_cell``'s rule
     for the common types, written out) and joined with commas in one call; a
     line without a quote, line break or NUL whose commas are exactly the
     separators needed no quoting, and it is what ``csv.writer`` writes. Every
@@ -145,26 +145,25 @@ def write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[dict]) -> N
     lines: list[str] = []
     for row in rows:
         values = list(map(row.get, columns, blanks))
-        texts = _plain_cells(values)
-        line = ",".join(texts) if None not in texts else '"'  # type: ignore[arg-type]
-        if ('"' in line or "\n" in line or "\r" in line or "\0" in line or line.count(",") != separators
-                or not (line or separators)):
+        line = _plain_line(values, separators)
+        if line is None:
             stream.write("".join(lines))
             lines.clear()
             writer.writerow([safe_cell(value) for value in values])
             continue
-        lines.append(line + "\n")
+        lines.append(line)
         if len(lines) >= _PLAIN_LINES:
             stream.write("".join(lines))
             lines.clear()
     stream.write("".join(lines))
 
 
-def _plain_cells(values: list) -> list[str | None]:
-    """Each value as the text ``csv.writer`` writes for ``safe_cell(value)``; None where that is
-    not plain (a type other than str, int, float, bool or None: ``csv.writer`` decides)."""
+def _plain_line(values: list, separators: int) -> str | None:
+    """The CSV line (with its ``\\n``) ``csv.writer`` writes for ``safe_cell`` of each value, when no
+    cell needs quoting; None otherwise, or when a value is of a type other than str, int, float, bool
+    or None (``csv.writer`` decides its text)."""
     formula = _FORMULA_CHARS
-    return [
+    texts = [
         ("'" + value if value[:1] in formula and value else value) if type(value) is str
         else repr(value) if type(value) is int or type(value) is float
         else ("true" if value else "false") if type(value) is bool
@@ -172,6 +171,13 @@ def _plain_cells(values: list) -> list[str | None]:
         else None
         for value in values
     ]
+    if None in texts:
+        return None
+    line = ",".join(texts)  # type: ignore[arg-type]
+    if ('"' in line or "\n" in line or "\r" in line or "\0" in line or line.count(",") != separators
+            or not (line or separators)):
+        return None
+    return line + "\n"
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
