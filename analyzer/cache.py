@@ -41,12 +41,18 @@ and scores (``LineageMemo``).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from analyzer.lsh_patch import LshState
+from analyzer.match import LshIndex, Tokens
 from analyzer.models import CONTAINER_KINDS, KIND_FIELD, UNIT_KINDS, AgentFile, Block
 
 FORMAT = 1
@@ -119,13 +125,20 @@ def store_payload(cache_dir: str, key: str, payload: dict) -> str:
 
 def _write_entry(cache_dir: str, location: Path, data: dict) -> str:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return _write_checked(cache_dir, location, payload)
+
+
+def _write_checked(cache_dir: str, location: Path, payload: bytes) -> str:
+    """Write the header (with the payload's checksum) and ``payload`` to ``location`` atomically;
+    returns "" or why it could not be written."""
     header = b"%s %d %s\n" % (_HEADER, FORMAT, hashlib.sha256(payload).hexdigest().encode())
     try:
         location.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=location.parent, prefix=".tmp-", suffix=".json")
+        handle, temp = tempfile.mkstemp(dir=location.parent, prefix=".tmp-", suffix=location.suffix)
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(header + payload)
+                out.write(header)
+                out.write(payload)
             os.replace(temp, location)
         except BaseException:
             _remove(temp)
@@ -164,13 +177,7 @@ def to_payload(agent_file: AgentFile) -> dict:
 
 def read_payload(raw: bytes) -> dict:
     """The JSON payload of an entry's bytes; ValueError when the header or checksum is wrong."""
-    header, _, payload = raw.partition(b"\n")
-    parts = header.split(b" ")
-    if len(parts) != 3 or parts[0] != _HEADER or parts[1] != str(FORMAT).encode():
-        raise ValueError("unknown header")
-    if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
-        raise ValueError("checksum mismatch (truncated or corrupt)")
-    data = json.loads(payload.decode("utf-8", "surrogatepass"))
+    data = json.loads(bytes(checked_payload(raw)).decode("utf-8", "surrogatepass"))
     if not isinstance(data, dict):
         raise ValueError("payload is not an object")
     return data
@@ -210,6 +217,18 @@ def from_payload(data: dict, *, path: str, text: str, strings: dict[str, str] | 
         fm_method=data["fm_method"], fields=tuple((str(k), str(v)) for k, v in data["fields"]),
         blocks=tuple(blocks), warnings=tuple(data["warnings"]), line_endings=data["line_endings"],
     )
+
+
+def checked_payload(raw: bytes) -> bytes | memoryview:
+    """The payload of an entry's bytes; ValueError when the header or checksum is wrong."""
+    end = raw.find(b"\n")
+    parts = raw[:end].split(b" ") if end >= 0 else []
+    if len(parts) != 3 or parts[0] != _HEADER or parts[1] != str(FORMAT).encode():
+        raise ValueError("unknown header")
+    payload = memoryview(raw)[end + 1:]  # a view: an LSH state's payload is tens of MB
+    if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
+        raise ValueError("checksum mismatch (truncated or corrupt)")
+    return payload
 
 
 def _parent_id(ids: list[str], parent: int) -> str:
@@ -279,6 +298,75 @@ class MatchMemo:
                 stale.unlink()
         except OSError:
             pass  # another run pruned first
+
+
+    # --- LSH states (analyzer.lsh_patch) ----------------------------------------
+
+    _STATE_SOURCES = ("match.py", "lsh_patch.py", "cache.py")
+
+    def _state_location(self, match_class: str) -> Path:
+        name = f"{code_version(self._STATE_SOURCES)}\0{self.settings_key}\0{match_class}"
+        return Path(self.cache_dir) / f"lsh-v{FORMAT}" / f"{hashlib.sha256(name.encode()).hexdigest()}.npz"
+
+    def load_state(self, match_class: str) -> LshState | None:
+        """The last saved ``LshState`` of ``match_class`` under these settings, or None (none, or damaged)."""
+        try:
+            state = state_from_bytes(checked_payload(self._state_location(match_class).read_bytes()))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile):
+            self.rebuilt += 1
+            return None
+        return state
+
+    def save_state(self, match_class: str, state: LshState) -> str:
+        """Keep ``state`` as the class's last (one per class and settings); returns "" or the write error."""
+        return _write_checked(self.cache_dir, self._state_location(match_class), state_bytes(state))
+
+
+def state_bytes(state: LshState) -> bytes:
+    """An ``LshState`` as an uncompressed ``.npz`` (arrays only: loading never runs code)."""
+    index = state.index
+    buffer = io.BytesIO()
+    np.savez(buffer, fingerprints=_joined(state.fingerprints), vocabulary=_joined(index.tokens.vocabulary),
+             ids=index.tokens.ids.astype(np.int32 if len(index.tokens.vocabulary) < 2**31 else np.int64),
+             offsets=index.tokens.offsets, keep=index.keep, lengths=index.lengths, histograms=index.histograms,
+             keys=index.keys, low=index.low, pairs=state.pairs, scores=state.scores)
+    return buffer.getvalue()
+
+
+def state_from_bytes(payload: bytes | memoryview) -> LshState:
+    """The ``LshState`` of ``state_bytes``; ValueError (or a numpy/zip error) when anything is inconsistent."""
+    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    fingerprints, vocabulary = _split(arrays["fingerprints"]), _split(arrays["vocabulary"])
+    count, ids, offsets = len(fingerprints), arrays["ids"].astype(np.int64), arrays["offsets"].astype(np.int64)
+    pairs = arrays["pairs"].astype(np.int64).reshape(-1, 2)
+    shapes_agree = (
+        offsets.shape == (count + 1,) and offsets[0] == 0 and bool((np.diff(offsets) >= 0).all())
+        and offsets[-1] == len(ids) == len(arrays["keep"]) and arrays["keep"].dtype == bool
+        and (len(ids) == 0 or (0 <= ids.min() and ids.max() < len(vocabulary)))
+        and arrays["lengths"].shape == (count,) and arrays["histograms"].shape[0] == count
+        and arrays["histograms"].dtype == np.uint8 and arrays["keys"].shape[0] == count
+        and arrays["keys"].dtype == np.uint64 and arrays["low"].shape[0] == count and arrays["low"].dtype == np.uint8
+        and arrays["scores"].shape == (len(pairs),)
+        and (len(pairs) == 0 or (0 <= pairs.min() and pairs.max() < count))
+    )
+    if not shapes_agree:
+        raise ValueError("LSH state arrays do not agree")
+    index = LshIndex(Tokens(ids, offsets, vocabulary), arrays["keep"], arrays["lengths"].astype(np.int64),
+                     arrays["histograms"], arrays["keys"], arrays["low"])
+    return LshState(fingerprints, index, pairs, arrays["scores"].astype(np.float64))
+
+
+def _joined(words: tuple[str, ...]) -> np.ndarray:
+    """Strings without line breaks (fingerprints, ``\\w+`` tokens) as one UTF-8 byte array."""
+    return np.frombuffer("\n".join(words).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _split(array: np.ndarray) -> tuple[str, ...]:
+    text = array.astype(np.uint8).tobytes().decode("utf-8", "surrogatepass")
+    return tuple(text.split("\n")) if text else ()
 
 
 class _KeyedMemo:

@@ -59,7 +59,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -67,6 +67,9 @@ from rapidfuzz import fuzz, process
 from analyzer.background import beside
 from analyzer.models import KIND_FIELD, KIND_PREAMBLE, KIND_SECTION, Block, TextMatch
 from analyzer.settings import Settings
+
+if TYPE_CHECKING:
+    from analyzer.lsh_patch import LshState
 
 _TOKEN = re.compile(r"\w+")
 _BUCKET_WINDOW = 48  # in an LSH bucket, each text is paired with this many length neighbours
@@ -104,16 +107,30 @@ class Memo(Protocol):
     def put(self, match_class: str, fingerprints: list[str], pairs: list[tuple[str, str, float]]) -> None: ...
 
 
+class States(Protocol):
+    """Keeps each LSH class's last ``analyzer.lsh_patch.LshState`` (``analyzer.cache.MatchMemo``)."""
+
+    def load_state(self, match_class: str) -> LshState | None: ...
+
+    def save_state(self, match_class: str, state: LshState) -> str: ...  # "" or why it was not saved
+
+    write_error: str  # the first problem met writing the cache, or ""
+
+
 MATCH_SETTINGS = ("block_threshold", "min_near_chars", "exhaustive_limit", "minhash_perms", "lsh_rows",
                   "stop_token_share", "min_candidate_jaccard")
 
 
-def find_matches(blocks: Iterable[Block], *, settings: Settings, memo: Memo | None = None) -> tuple[TextMatch, ...]:
+def find_matches(blocks: Iterable[Block], *, settings: Settings, memo: Memo | None = None,
+                 states: States | None = None) -> tuple[TextMatch, ...]:
     """All near-duplicate pairs of distinct texts, per match class, sorted.
 
     The result depends only on each class's set of texts and the settings in
     ``MATCH_SETTINGS``; a ``memo`` may supply a class's pairs for a set it has
-    seen (it must return exactly what scoring would).
+    seen (it must return exactly what scoring would), and with ``states`` a
+    class scored through LSH is patched from its last state when few of its
+    texts changed (``analyzer.lsh_patch``: the same pairs as scoring afresh).
+    A state that cannot be saved is noted in ``states.write_error``.
     """
     found: dict[str, list[tuple[str, str, float]]] = {}
     todo: dict[str, tuple[list[str], list[str]]] = {}  # class -> (fingerprints, their texts), not remembered
@@ -130,9 +147,13 @@ def find_matches(blocks: Iterable[Block], *, settings: Settings, memo: Memo | No
     largest = max(todo, key=lambda cls: (len(todo[cls][0]), cls), default="")
     others = {cls: work for cls, work in todo.items() if cls != largest}
     parallel = settings.worker_count > 1 and sum(len(t) for _, t in others.values()) >= _BACKGROUND_MIN_TEXTS
-    with beside(_score_classes, others, settings, parallel=parallel) as other_pairs:
-        found.update(_score_classes({largest: todo[largest]} if largest else {}, settings))
-        found.update(other_pairs())
+    with beside(_score_classes, others, settings, states, parallel=parallel) as other_pairs:
+        here, error = _score_classes({largest: todo[largest]} if largest else {}, settings, states)
+        there, other_error = other_pairs()
+    found.update(here)
+    found.update(there)
+    if states is not None:
+        states.write_error = states.write_error or error or other_error
     matches: list[TextMatch] = []
     for cls, pairs in found.items():
         if memo is not None and cls in todo:
@@ -141,11 +162,28 @@ def find_matches(blocks: Iterable[Block], *, settings: Settings, memo: Memo | No
     return tuple(sorted(matches))
 
 
-def _score_classes(work: dict[str, tuple[list[str], list[str]]],
-                   settings: Settings) -> dict[str, list[tuple[str, str, float]]]:
-    """``score_pairs`` for each class, as (fingerprint, fingerprint, score) triples."""
-    return {cls: [(fingerprints[i], fingerprints[j], score) for i, j, score in score_pairs(norms, settings=settings)]
-            for cls, (fingerprints, norms) in work.items()}
+def _score_classes(work: dict[str, tuple[list[str], list[str]]], settings: Settings,
+                   states: States | None = None) -> tuple[dict[str, list[tuple[str, str, float]]], str]:
+    """``score_pairs`` for each class, as (fingerprint, fingerprint, score) triples, and "" or why a
+    state could not be saved.
+
+    With ``states``, a class scored through LSH starts from (and leaves) its
+    last state; this runs in whichever process scores the class, so a forked
+    child saves its own classes' states.
+    """
+    found = {}
+    error = ""
+    for cls, (fingerprints, norms) in work.items():
+        if states is None or len(norms) <= settings.exhaustive_limit:
+            pairs = score_pairs(norms, settings=settings)
+        else:
+            from analyzer.lsh_patch import score_lsh_class  # it builds on this module
+
+            state = score_lsh_class(norms, fingerprints, settings=settings, previous=states.load_state(cls))
+            error = error or states.save_state(cls, state)
+            pairs = state.matches()
+        found[cls] = [(fingerprints[i], fingerprints[j], score) for i, j, score in pairs]
+    return found, error
 
 
 def score_pairs(texts: list[str], *, settings: Settings) -> list[tuple[int, int, float]]:
@@ -267,24 +305,45 @@ def tokenize(texts: list[str], *, stop_share: float) -> Tokens:
     fewer than five tokens gets back its rarest stop tokens up to five (ties
     by the token's text), so a short text can still meet its near-copies.
     """
-    vocabulary: dict[str, int] = {}
+    every = all_tokens(texts, {})
+    return kept_tokens(every, stop_mask(every, stop_share=stop_share))
+
+
+def all_tokens(texts: list[str], vocabulary: dict[str, int]) -> Tokens:
+    """Each text's distinct word tokens, stop tokens included, as ids into ``vocabulary``.
+
+    ``vocabulary`` (token -> id) is extended with the tokens it lacks, so texts
+    tokenized later can share the ids of texts tokenized before
+    (``analyzer.lsh_patch``); ids say nothing else (ordering, ties and hashes
+    all go by the token's text).
+    """
     flat = array("q")  # 8 bytes per token id; a list of Python ints held 36 per id (360 MB on corpus-public)
     offsets = array("q", [0])
     for text in texts:
         flat.extend(sorted({vocabulary.setdefault(token, len(vocabulary)) for token in _TOKEN.findall(text)}))
         offsets.append(len(flat))
     ids, starts = np.frombuffer(flat, dtype=np.int64).copy(), np.frombuffer(offsets, dtype=np.int64).copy()
-    del flat, offsets
-    words = tuple(vocabulary)
+    return Tokens(ids, starts, tuple(vocabulary))
+
+
+def stop_mask(tokens: Tokens, *, stop_share: float) -> np.ndarray:
+    """Which of ``tokens.ids`` are kept (see ``tokenize``): not a stop token, or given back to a short text."""
+    ids, starts, words = tokens.ids, tokens.offsets, tokens.vocabulary
     frequency = np.bincount(ids, minlength=len(words))
-    limit = max(2, int(stop_share * len(texts)))
+    limit = max(2, int(stop_share * (len(starts) - 1)))
     keep = frequency[ids] <= limit
     kept_per_text = _per_text(keep, starts)
     for index in np.flatnonzero((kept_per_text < _MIN_TOKENS) & (np.diff(starts) > kept_per_text)):
         span = np.arange(starts[index], starts[index + 1])
         stops = sorted(span[~keep[span]], key=lambda k: (frequency[ids[k]], words[ids[k]]))
         keep[stops[:_MIN_TOKENS - int(kept_per_text[index])]] = True
-    return Tokens(ids[keep], np.concatenate([[0], np.cumsum(_per_text(keep, starts))]).astype(np.int64), words)
+    return keep
+
+
+def kept_tokens(tokens: Tokens, keep: np.ndarray) -> Tokens:
+    """``tokens`` reduced to the ids ``keep`` marks."""
+    sizes = _per_text(keep, tokens.offsets)
+    return Tokens(tokens.ids[keep], np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), tokens.vocabulary)
 
 
 def _per_text(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -343,6 +402,48 @@ def signatures(tokens: Tokens, *, perms: int) -> np.ndarray:
     return result
 
 
+@dataclass(frozen=True)
+class LshIndex:
+    """What the candidate stage derives from each text on its own; row i of every array is text i.
+
+    Everything a text's candidates depend on besides the other texts: its
+    tokens (all of them, and which the stop-token rule keeps, which does
+    depend on the other texts), its length, its character counts, its band
+    keys and its b-bit MinHash. ``analyzer.lsh_patch`` keeps one per class
+    between runs.
+    """
+
+    tokens: Tokens  # every distinct token of each text, stop tokens included
+    keep: np.ndarray  # bool per entry of tokens.ids: kept by the stop-token rule
+    lengths: np.ndarray  # int64 characters
+    histograms: np.ndarray  # uint8 (texts x _HISTOGRAM_BINS), see char_histograms
+    keys: np.ndarray  # uint64 (texts x bands), see band_keys
+    low: np.ndarray  # uint8 (texts x perms), see minhash_bytes
+
+    def usable(self) -> np.ndarray:
+        """Indices of the texts that keep at least one token (a text without tokens has no candidates)."""
+        return np.flatnonzero(_per_text(self.keep, self.tokens.offsets) > 0)
+
+
+def lsh_index(texts: list[str], *, settings: Settings, histograms: np.ndarray | None = None) -> LshIndex:
+    """The ``LshIndex`` of ``texts``."""
+    every = all_tokens(texts, {})
+    keep = stop_mask(every, stop_share=settings.stop_token_share)
+    keys, low = band_signatures(kept_tokens(every, keep), settings=settings)
+    return LshIndex(every, keep, np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)),
+                    char_histograms(texts) if histograms is None else histograms, keys, low)
+
+
+def band_signatures(tokens: Tokens, *, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Band keys (texts x bands) and b-bit MinHash values (texts x perms) of kept ``tokens``."""
+    minhashes = signatures(tokens, perms=settings.minhash_perms)
+    rows = settings.lsh_rows
+    keys = np.empty((len(minhashes), settings.minhash_perms // rows), dtype=np.uint64)
+    for band in range(keys.shape[1]):
+        keys[:, band] = band_keys(minhashes[:, band * rows:(band + 1) * rows])
+    return keys, minhash_bytes(minhashes)
+
+
 def lsh_candidates(texts: list[str], *, settings: Settings, histograms: np.ndarray | None = None) -> np.ndarray:
     """Index pairs (i < j) that share at least one LSH band, whose character counts allow a
     ratio of ``block_threshold`` (``histogram_bound``) and whose MinHash Jaccard estimate
@@ -355,31 +456,35 @@ def lsh_candidates(texts: list[str], *, settings: Settings, histograms: np.ndarr
     reads 64, and it rejects 97 % of the pairs (4.7 M survivors of the
     estimate alone, 134,563 of both), which can never be matches anyway.
     """
-    histograms = char_histograms(texts) if histograms is None else histograms
-    tokens = tokenize(texts, stop_share=settings.stop_token_share)
-    minhashes = signatures(tokens, perms=settings.minhash_perms)
-    low = minhash_bytes(minhashes)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    rows, count = settings.lsh_rows, len(texts)
+    return index_candidates(lsh_index(texts, settings=settings, histograms=histograms), settings=settings)
+
+
+def index_candidates(index: LshIndex, *, settings: Settings) -> np.ndarray:
+    """``lsh_candidates`` of the texts of ``index``."""
+    count = len(index.lengths)
+    usable = index.usable()
     kept: list[np.ndarray] = []
-    usable = np.flatnonzero(tokens.sizes() > 0)
-    del tokens
-    for band in range(settings.minhash_perms // rows):
-        keys = band_keys(minhashes[usable, band * rows:(band + 1) * rows])
-        codes = _bucket_pairs(keys, usable, lengths, count, settings.block_threshold)
-        pairs = np.stack([codes // count, codes % count], axis=1)
-        possible = histogram_bound(histograms, lengths, pairs) >= settings.block_threshold - 1e-9
-        codes, pairs = codes[possible], pairs[possible]
-        kept.append(codes[estimated_jaccard(low, pairs) >= settings.min_candidate_jaccard - 1e-9])
-        del keys, codes, pairs
+    for band in range(index.keys.shape[1]):
+        kept.append(band_candidates(index, band, usable, settings=settings))
         if len(kept) >= _MERGE_BANDS:  # most survivors recur in several bands: fold them as we go
             kept = [sorted_unique(np.concatenate(kept))]
-    del minhashes, low
     if not kept:
         return np.empty((0, 2), dtype=np.int64)
     codes = sorted_unique(np.concatenate(kept))
     del kept
     return np.stack([codes // count, codes % count], axis=1)
+
+
+def band_candidates(index: LshIndex, band: int, members: np.ndarray, *, settings: Settings) -> np.ndarray:
+    """Pair codes (i * texts + j, i < j) of ``members`` that one band makes candidates, after the
+    character-count bound and the Jaccard estimate. Buckets are whole only if ``members`` holds
+    every usable text of each bucket it touches."""
+    count = len(index.lengths)
+    codes = _bucket_pairs(index.keys[members, band], members, index.lengths, count, settings.block_threshold)
+    pairs = np.stack([codes // count, codes % count], axis=1)
+    possible = histogram_bound(index.histograms, index.lengths, pairs) >= settings.block_threshold - 1e-9
+    codes, pairs = codes[possible], pairs[possible]
+    return codes[estimated_jaccard(index.low, pairs) >= settings.min_candidate_jaccard - 1e-9]
 
 
 def minhash_bytes(signatures: np.ndarray) -> np.ndarray:

@@ -70,7 +70,7 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
     all_blocks = [block for agent_file in files for block in agent_file.blocks]
     memo = _match_memo(settings)
     with _timed("match", timings):
-        matches = find_matches(all_blocks, settings=settings, memo=memo)
+        matches = find_matches(all_blocks, settings=settings, memo=memo, states=memo)
     # containment reads only the unit texts: it runs in a forked child while the groups are made
     with beside(find_containments, all_blocks, min_chars=settings.min_near_chars, memo=memo,
                 parallel=settings.worker_count > 1 and len(files) >= _BACKGROUND_MIN_FILES) as contained:
