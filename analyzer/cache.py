@@ -32,7 +32,9 @@ that cannot be written makes the run go on uncached, with one warning.
 checksum, written atomically, never trusted when damaged), each keyed by
 everything its computation reads and each in an entry named by the code of
 the modules that compute it: a match class's scored pairs by its texts
-(``MatchMemo``), change classifications by the texts compared
+(``MatchMemo``, which also keeps each LSH class's last state for
+``analyzer.lsh_patch``: ``<cache dir>/lsh-v1/<key>.npz``, numpy arrays behind
+the same header, about 70 MB for corpus-public's 157,000 unit texts), change classifications by the texts compared
 (``ClassificationMemo``), a file's internal restatements by its content
 (``RestatementMemo``) and a file family's lineage by its members' contents
 and scores (``LineageMemo``).
@@ -243,11 +245,13 @@ class MatchMemo:
 
     Matching is a pure function of a class's distinct texts and the matching
     settings, so when a rerun meets the same set (same fingerprints) the pairs
-    are read back instead of computed; any other set is computed afresh (never
-    patched: LSH candidates depend on the whole set, through its stop tokens,
-    so patching would not equal a fresh run). Only classes of at least
-    ``min_texts`` texts are remembered; smaller ones cost less to score than
-    to store. The newest ``keep`` entries are kept.
+    are read back instead of computed. Any other set is scored again; a class
+    scored through LSH starts from its last ``LshState`` (``load_state``,
+    ``save_state``: one per class and settings, the newest), which
+    ``analyzer.lsh_patch`` patches into exactly the pairs a fresh scoring
+    gives. Only classes of at least ``min_texts`` texts are remembered;
+    smaller ones cost less to score than to store. The newest ``keep``
+    entries are kept.
     """
 
     _SOURCES = ("match.py", "containment.py", "cache.py")

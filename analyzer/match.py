@@ -40,6 +40,12 @@ The cheapest test comes first, as in difflib:
    the cutoff cannot be reached), batched through ``process.cpdist`` so the
    scoring loop runs in C++ on every core.
 
+With the cache, a class scored through LSH is not scored from nothing when
+only a few of its texts changed since the last run: ``analyzer.lsh_patch``
+patches the last run's pairs, recomputing only the buckets the changed texts
+touch, with exactly the result of scoring afresh (on corpus-public after one
+file changed: 1.2-1.6 s instead of 8-9 s for the unit class).
+
 Classes are independent, so the largest (units, on real libraries) is
 scored in this process while the others (sections, front-matter fields) are
 scored in a forked child (``analyzer.background``): on corpus-public the
