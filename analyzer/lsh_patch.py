@@ -48,6 +48,7 @@ import numpy as np
 
 from analyzer.match import (
     _BUCKET_WINDOW,
+    _HISTOGRAM_BINS,
     LshIndex,
     Tokens,
     all_tokens,
@@ -114,7 +115,7 @@ def _patch(texts: list[str], fingerprints: list[str], settings: Settings, old: L
     added = np.flatnonzero(was < 0)
     stayed = np.flatnonzero(was >= 0)
     removed = _absent(was[stayed], len(old.fingerprints))
-    if len(added) + len(removed) > _MAX_TOUCHED_SHARE * count or old.index.keys.shape[1] != _bands(settings):
+    if len(added) + len(removed) > _MAX_TOUCHED_SHARE * count or not _fits(old.index, settings):
         return None
     tokens, copied_from, copied_to = _merged_tokens(texts, added, stayed, was, old.index.tokens)
     keep = stop_mask(tokens, stop_share=settings.stop_token_share)
@@ -148,8 +149,12 @@ def _patch(texts: list[str], fingerprints: list[str], settings: Settings, old: L
     return _state(fingerprints, index, kept + scored)
 
 
-def _bands(settings: Settings) -> int:
-    return settings.minhash_perms // settings.lsh_rows
+def _fits(index: LshIndex, settings: Settings) -> bool:
+    """Whether ``index`` has the widths these settings and this code give (a state is keyed by both,
+    so only a tampered one would not; it is then scored afresh rather than trusted)."""
+    return (index.keys.shape[1:] == (settings.minhash_perms // settings.lsh_rows,)
+            and index.low.shape[1:] == (settings.minhash_perms,)
+            and index.histograms.shape[1:] == (_HISTOGRAM_BINS,))
 
 
 def _merged_tokens(texts: list[str], added: np.ndarray, stayed: np.ndarray, was: np.ndarray,

@@ -218,17 +218,48 @@ def test_rebuilt_entries_are_reported_on_stderr(library, tmp_path):
 @pytest.mark.integration
 def test_a_corpus_slice_gives_the_same_families_and_lineage_with_and_without_cache_at_any_worker_count(
         shared_dir, tmp_path):
-    folder = tmp_path / "slice"
-    sources = sorted((shared_dir / "corpus-public").rglob("*.md"))
-    for source in sources[:: max(1, len(sources) // 260)][:260]:
-        target = folder / source.relative_to(shared_dir / "corpus-public")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
+    folder = _corpus_slice(shared_dir, tmp_path / "slice", 260)
     reference = analyze([folder], settings=Settings(workers=1))
     assert len(reference.files) >= 250 and any(len(f.members) > 1 for f in reference.file_families)
     cached = Settings(cache_dir=str(tmp_path / "cache"))
     for workers in (2, 1, 3):
         _same_analysis(reference, analyze([folder], settings=cached.replace(workers=workers)))
+
+
+def _corpus_slice(shared_dir: Path, folder: Path, count: int) -> Path:
+    sources = sorted((shared_dir / "corpus-public").rglob("*.md"))
+    for source in sources[:: max(1, len(sources) // count)][:count]:
+        target = folder / source.relative_to(shared_dir / "corpus-public")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    return folder
+
+
+@pytest.mark.integration
+def test_edited_files_patch_the_unit_matches_with_the_results_of_an_uncached_run(shared_dir, tmp_path, monkeypatch):
+    from analyzer import lsh_patch
+
+    folder = _corpus_slice(shared_dir, tmp_path / "slice", 260)
+    settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
+    analyze([folder], settings=settings)
+    assert list((tmp_path / "cache").glob("lsh-v*/*.npz"))  # the unit class went through LSH and left its state
+    edited = sorted(folder.rglob("*.md"))[::90]
+    for number, path in enumerate(edited):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(" the ", " a ", 1) + f"\nOne more optimisation note, number {number}.\n",
+                        encoding="utf-8")
+    scored_afresh: list[int] = []
+    patched_classes: list[int] = []
+    real_index, real_patch = lsh_patch.lsh_index, lsh_patch._patch
+    monkeypatch.setattr(lsh_patch, "lsh_index", lambda texts, **k: scored_afresh.append(len(texts)) or
+                        real_index(texts, **k))
+    monkeypatch.setattr(lsh_patch, "_patch", lambda texts, *a: patched_classes.append(len(texts)) or
+                        real_patch(texts, *a))
+    patched = analyze([folder], settings=settings)
+    monkeypatch.setattr(lsh_patch, "lsh_index", real_index)
+    assert patched_classes and max(patched_classes) > 3000  # the unit class at least
+    assert scored_afresh == []  # every LSH class was patched, none scored from nothing
+    _same_analysis(analyze([folder], settings=Settings(workers=1)), patched)
 
 
 def test_remembered_classifications_give_the_same_report_rows(library, tmp_path):

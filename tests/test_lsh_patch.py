@@ -138,3 +138,20 @@ def test_inconsistent_state_arrays_are_refused():
     broken = lsh_patch.LshState(state.fingerprints[:1], state.index, state.pairs, state.scores)
     with pytest.raises(ValueError):
         cache.state_from_bytes(cache.state_bytes(broken))
+
+
+def test_a_state_of_other_widths_is_scored_afresh_not_trusted(monkeypatch):
+    texts = {fingerprint(t): t for t in (
+        "review the api gateway timeout settings before each release",
+        "review the api gateway timeout settings before every release",
+        "profile the slow database queries and add the missing indexes",
+        "profile the slow database queries and add missing indexes now",
+    )}
+    settings = Settings(exhaustive_limit=0)
+    other = _score(texts, Settings(exhaustive_limit=0, minhash_perms=32))
+    calls = []
+    real_index = lsh_patch.lsh_index
+    monkeypatch.setattr(lsh_patch, "lsh_index", lambda *a, **k: calls.append(1) or real_index(*a, **k))
+    again = _score(texts, settings, previous=other)
+    assert calls == [1]
+    assert _named(again) == _named(_score(texts, settings)) and len(_named(again)) == 2
