@@ -12,7 +12,8 @@ to import and byte-compile the analyzer):
 3. ``rerun-same-out``: the same again into the --out the warm run wrote (up-to-date reports are reused);
 4. ``rerun-new-out``: the same again into a new --out (the reports are copied, checked, from the first);
 5. ``warm-1-changed``: the same cache folder after appending one line to one file;
-6. ``no-cache``: ``--no-cache``.
+6. ``no-cache``: ``--no-cache`` (on the changed corpus too: the two runs' reports are compared,
+   and the benchmark says whether they are equal).
 
 It prints one table with wall time, CPU time (user + sys of the child and its
 workers), files/s and MB/s (on wall time), peak RSS, every run's wall and CPU
@@ -84,6 +85,26 @@ def cache_cells(summary: dict) -> list[str]:
     return cells
 
 
+def report_differences(first: Path, second: Path) -> list[str]:
+    """Report files (relative paths) that differ between two --out folders, or exist in one only;
+    summary.json is compared without its ``metadata`` (timings, cache counts, dates)."""
+    names = sorted({p.relative_to(folder).as_posix() for folder in (first, second)
+                    for p in folder.rglob("*") if p.is_file()})
+    differing = []
+    for name in names:
+        a, b = first / name, second / name
+        if not (a.is_file() and b.is_file()):
+            differing.append(name)
+        elif name == "summary.json":
+            without = [{k: v for k, v in json.loads(p.read_text(encoding="utf-8")).items() if k != "metadata"}
+                       for p in (a, b)]
+            if without[0] != without[1]:
+                differing.append(name)
+        elif a.read_bytes() != b.read_bytes():
+            differing.append(name)
+    return differing
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -122,10 +143,13 @@ def main() -> None:
         run("rerun-new-out", ["--cache-dir", str(cache_dir)], into=root / "out-new")
         with open(changed, "a", encoding="utf-8", newline="") as handle:
             handle.write(APPENDED_LINE)
-        run("warm-1-changed", ["--cache-dir", str(cache_dir)])
-        run("no-cache", ["--no-cache"])
+        run("warm-1-changed", ["--cache-dir", str(cache_dir)], into=root / "out-changed")
+        run("no-cache", ["--no-cache"], into=root / "out-uncached")
+        differing = report_differences(root / "out-changed", root / "out-uncached")
 
-    print(f"\n(warm-1-changed: one line appended to {changed.relative_to(copy)})\n")
+    print(f"\n(warm-1-changed: one line appended to {changed.relative_to(copy)}; its reports "
+          + ("equal the no-cache run's, byte for byte but for summary.json metadata)\n" if not differing else
+             f"DIFFER from the no-cache run's: {', '.join(differing[:10])})\n"))
     cold = runs[0][1]
     rows = []
     for name, cost, summary in runs:
