@@ -34,8 +34,10 @@ everything its computation reads and each in an entry named by the code of
 the modules that compute it: a match class's scored pairs by its texts
 (``MatchMemo``, which also keeps each LSH class's last state for
 ``analyzer.lsh_patch``: ``<cache dir>/lsh-v1/<key>.npz``, numpy arrays behind
-the same header, about 70 MB for corpus-public's 157,000 unit texts), change classifications by the texts compared
-(``ClassificationMemo``), a file's internal restatements by its content
+the same header, about 70 MB for corpus-public's 157,000 unit texts; and the
+last set of unit texts with its containments, for
+``analyzer.containment.patched_pairs``: ``<cache dir>/last-v1/``), change
+classifications by the texts compared (``ClassificationMemo``), a file's internal restatements by its content
 (``RestatementMemo``) and a file family's lineage by its members' contents
 and scores (``LineageMemo``).
 """
@@ -303,6 +305,33 @@ class MatchMemo:
         except OSError:
             pass  # another run pruned first
 
+
+    # --- last sets (analyzer.containment.patched_pairs) ---------------------------
+
+    def _last_location(self, match_class: str) -> Path:
+        name = f"{code_version(self._SOURCES)}\0{self.settings_key}\0{match_class}"
+        return Path(self.cache_dir) / f"last-v{FORMAT}" / f"{hashlib.sha256(name.encode()).hexdigest()}.json"
+
+    def last_set(self, match_class: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+        """The fingerprints and pairs ``keep_last_set`` kept for ``match_class`` last, or None."""
+        try:
+            data = read_payload(self._last_location(match_class).read_bytes())
+            fingerprints = [str(fp) for fp in data["fingerprints"]]
+            pairs = [(str(a), str(b)) for a, b in data["pairs"]]
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            self.rebuilt += 1
+            return None
+        return fingerprints, pairs
+
+    def keep_last_set(self, match_class: str, fingerprints: list[str], pairs: list[tuple[str, str]]) -> None:
+        """Keep ``fingerprints`` and their ``pairs`` as ``match_class``'s last set (one per class and settings)."""
+        if len(fingerprints) < self.min_texts:
+            return
+        error = _write_entry(self.cache_dir, self._last_location(match_class),
+                             {"fingerprints": fingerprints, "pairs": [list(pair) for pair in pairs]})
+        self.write_error = self.write_error or error
 
     # --- LSH states (analyzer.lsh_patch) ----------------------------------------
 

@@ -29,13 +29,21 @@ exhaustive rarest-word search, pair for pair (measured on corpus-public).
 
 The result depends only on the set of texts and ``min_near_chars``, so a
 ``Memo`` (``analyzer.cache.MatchMemo``) can return it for a set it has seen.
+And since containment is a property of two texts alone, a set that differs
+from the last one by a few texts is patched (``patched_pairs``): the last
+pairs whose texts remain, plus a search for the pairs with a new text in
+them (on corpus-public's 180,533 unit texts with ten gone and ten new: 0.78
+s against 4.31 s for the whole search, the same 13,413 pairs).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 
@@ -45,18 +53,101 @@ from analyzer.models import Block, Containment
 _TOKEN = re.compile(r"\w+")
 _WORD_CHAR = re.compile(r"\w")
 MEMO_CLASS = "containment:unit"  # the key its results are remembered under, beside the match classes'
+_MAX_CHANGED_SHARE = 0.1  # above this share of new and gone texts, the whole search is about as cheap
 
 
-def find_containments(blocks: Iterable[Block], *, min_chars: int, memo: Memo | None = None) -> tuple[Containment, ...]:
-    """Every (inner, outer) pair of distinct unit texts where inner is contained in outer, sorted."""
+class LastSets(Protocol):
+    """Keeps a class's last set of texts and its pairs (``analyzer.cache.MatchMemo``)."""
+
+    def last_set(self, match_class: str) -> tuple[list[str], list[tuple[str, str]]] | None: ...
+
+    def keep_last_set(self, match_class: str, fingerprints: list[str], pairs: list[tuple[str, str]]) -> None: ...
+
+
+def find_containments(blocks: Iterable[Block], *, min_chars: int, memo: Memo | None = None,
+                      last: LastSets | None = None) -> tuple[Containment, ...]:
+    """Every (inner, outer) pair of distinct unit texts where inner is contained in outer, sorted.
+
+    With ``last``, a set that differs from the last one by a few texts is
+    patched (``patched_pairs``) instead of searched whole; the result is the same.
+    """
     texts = distinct_texts(blocks).get("unit", {})
     fingerprints = sorted(texts)
     pairs = memo.get(MEMO_CLASS, fingerprints) if memo is not None else None
     if pairs is None:
-        pairs = [(inner, outer, 1.0) for inner, outer in contained_pairs(texts, min_chars=min_chars)]
+        previous = last.last_set(MEMO_CLASS) if last is not None else None
+        found = patched_pairs(texts, previous, min_chars=min_chars) if previous is not None else None
+        if found is None:
+            found = contained_pairs(texts, min_chars=min_chars)
+        pairs = [(inner, outer, 1.0) for inner, outer in found]
         if memo is not None:
             memo.put(MEMO_CLASS, fingerprints, pairs)
+        if last is not None:
+            last.keep_last_set(MEMO_CLASS, fingerprints, found)
     return tuple(sorted(Containment(inner, outer) for inner, outer, _ in pairs))
+
+
+def patched_pairs(texts: dict[str, str], previous: tuple[list[str], list[tuple[str, str]]], *,
+                  min_chars: int) -> list[tuple[str, str]] | None:
+    """``contained_pairs(texts)`` from the pairs of an earlier set (its fingerprints, its pairs), or None
+    when more than ``_MAX_CHANGED_SHARE`` of the texts are new or gone.
+
+    Containment is a property of the two texts alone, so the earlier pairs
+    whose texts are both still here hold, and every other pair has a new text
+    in it: as the inner text, found by searching all texts joined (``"\\0"``
+    between them, which is no word character, so a text's ends are word
+    boundaries as they are alone); as the outer text, among the texts whose
+    first word it holds as a word (an inner text occurring on word
+    boundaries brings its first word along whole).
+    """
+    old_fingerprints, old_pairs = previous
+    before = set(old_fingerprints)
+    added = [fp for fp in sorted(texts) if fp not in before]
+    gone = len(before) - (len(texts) - len(added))
+    if len(added) + gone > _MAX_CHANGED_SHARE * max(1, len(texts)):
+        return None
+    found = {(inner, outer) for inner, outer in old_pairs if inner in texts and outer in texts}
+    found.update(_pairs_with(texts, added, min_chars))
+    return sorted(found)
+
+
+def _pairs_with(texts: dict[str, str], added: list[str], min_chars: int) -> set[tuple[str, str]]:
+    """Every containment with a text of ``added`` inside or outside."""
+    if not added:
+        return set()
+    fingerprints = sorted(texts)
+    norms = [texts[fp] for fp in fingerprints]
+    joined = "\0".join(norms)
+    starts = np.cumsum([0] + [len(t) + 1 for t in norms[:-1]]).tolist()
+    found: set[tuple[str, str]] = set()
+    for inner in added:
+        text = texts[inner]
+        if len(text) < min_chars or not _TOKEN.search(text):
+            continue
+        at = joined.find(text)
+        while at >= 0:
+            owner = bisect.bisect_right(starts, at) - 1
+            end = at + len(text)
+            if len(norms[owner]) <= len(text):  # itself, or a text no longer than it: not an outer text
+                at = joined.find(text, starts[owner] + len(norms[owner]))
+            elif ((at == 0 or not _WORD_CHAR.match(joined, at - 1))
+                    and (end == len(joined) or not _WORD_CHAR.match(joined, end))):
+                found.add((inner, fingerprints[owner]))
+                at = joined.find(text, starts[owner] + len(norms[owner]))  # one occurrence per outer text is enough
+            else:
+                at = joined.find(text, at + 1)
+    first_word: dict[str, list[int]] = defaultdict(list)
+    for index, text in enumerate(norms):
+        word = _TOKEN.search(text) if len(text) >= min_chars else None
+        if word:
+            first_word[word.group()].append(index)
+    for outer in added:
+        text = texts[outer]
+        for word in set(_TOKEN.findall(text)):
+            for index in first_word.get(word, ()):
+                if len(norms[index]) < len(text) and _contains(text, norms[index]):
+                    found.add((fingerprints[index], outer))
+    return found
 
 
 def contained_pairs(texts: dict[str, str], *, min_chars: int) -> list[tuple[str, str]]:

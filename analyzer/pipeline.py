@@ -72,7 +72,7 @@ def analyze(paths: list[Path], *, settings: Settings, progress: Progress | None 
     with _timed("match", timings):
         matches = find_matches(all_blocks, settings=settings, memo=memo, states=memo)
     # containment reads only the unit texts: it runs in a forked child while the groups are made
-    with beside(find_containments, all_blocks, min_chars=settings.min_near_chars, memo=memo,
+    with beside(find_containments, all_blocks, min_chars=settings.min_near_chars, memo=memo, last=memo,
                 parallel=settings.worker_count > 1 and len(files) >= _BACKGROUND_MIN_FILES) as contained:
         with _timed("group", timings):
             grouping = group_blocks(files, matches)

@@ -236,8 +236,8 @@ def _corpus_slice(shared_dir: Path, folder: Path, count: int) -> Path:
 
 
 @pytest.mark.integration
-def test_edited_files_patch_the_unit_matches_with_the_results_of_an_uncached_run(shared_dir, tmp_path, monkeypatch):
-    from analyzer import lsh_patch
+def test_edited_files_patch_the_matches_and_containments_with_the_results_of_an_uncached_run(shared_dir, tmp_path, monkeypatch):
+    from analyzer import containment, lsh_patch
 
     folder = _corpus_slice(shared_dir, tmp_path / "slice", 260)
     settings = Settings(cache_dir=str(tmp_path / "cache"), workers=1)
@@ -255,8 +255,9 @@ def test_edited_files_patch_the_unit_matches_with_the_results_of_an_uncached_run
                         real_index(texts, **k))
     monkeypatch.setattr(lsh_patch, "_patch", lambda texts, *a: patched_classes.append(len(texts)) or
                         real_patch(texts, *a))
+    monkeypatch.setattr(containment, "contained_pairs", lambda *a, **k: pytest.fail("containments searched whole"))
     patched = analyze([folder], settings=settings)
-    monkeypatch.setattr(lsh_patch, "lsh_index", real_index)
+    monkeypatch.undo()
     assert patched_classes and max(patched_classes) > 3000  # the unit class at least
     assert scored_afresh == []  # every LSH class was patched, none scored from nothing
     _same_analysis(analyze([folder], settings=Settings(workers=1)), patched)

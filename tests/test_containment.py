@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from analyzer.containment import contained_pairs
+from analyzer.containment import contained_pairs, patched_pairs
 from analyzer.pipeline import analyze
 from analyzer.settings import Settings
 from corpora import paragraphs
@@ -63,13 +63,12 @@ def test_one_inner_text_can_sit_in_many_outer_texts_and_chains_are_all_listed():
     assert contained_pairs(texts, min_chars=10) == [("a", "b"), ("a", "c"), ("b", "c")]
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_the_gram_index_finds_exactly_what_testing_every_pair_finds(seed):
-    # texts cut from a few shared sentences, so containment is common, partial words and repeats included
+def _cut_texts(seed: int, count: int) -> dict[str, str]:
+    """Distinct texts cut from a few shared sentences, so containment is common (partial words, repeats)."""
     rng = random.Random(seed)
     sentences = paragraphs(seed, 4) + ["the the the the cat sat on the mat the the", "a_b a_b a-b ab_ x_y"]
-    texts = {}
-    for number in range(150):
+    texts: dict[str, str] = {}
+    for number in range(count):
         source = rng.choice(sentences)
         start = rng.randrange(len(source))
         end = rng.randrange(start, len(source) + 1)
@@ -78,11 +77,37 @@ def test_the_gram_index_finds_exactly_what_testing_every_pair_finds(seed):
         piece = source[start:end]
         if rng.random() < 0.3:
             piece = piece + " " + rng.choice(sentences)[:rng.randrange(40)]
-        texts[f"t{number:03d}"] = piece
-    texts = {fp: text for fp, text in texts.items() if text not in list(texts.values())[:int(fp[1:])]}  # distinct
+        if piece not in texts.values():
+            texts[f"t{seed}-{number:03d}"] = piece
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_gram_index_finds_exactly_what_testing_every_pair_finds(seed):
+    texts = _cut_texts(seed, 150)
     reference = brute_force(texts, 8)
     assert len(reference) >= 20
     assert sorted(contained_pairs(texts, min_chars=8)) == reference
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_patching_the_last_set_finds_exactly_what_testing_every_pair_finds(seed):
+    rng = random.Random(seed)
+    texts = _cut_texts(seed, 220)
+    before = dict(list(texts.items())[:200])
+    previous = (sorted(before), contained_pairs(before, min_chars=8))
+    removed = rng.sample(sorted(before), 6)
+    after = {fp: t for fp, t in texts.items() if fp not in removed}  # six gone, about twenty new
+    patched = patched_pairs(after, previous, min_chars=8)
+    reference = brute_force(after, 8)
+    assert patched == reference
+    assert any(fp not in before for pair in reference for fp in pair)  # new texts inside and outside others
+    assert any(fp in removed for pair in previous[1] for fp in pair)  # and pairs of gone texts dropped
+
+
+def test_a_large_change_is_searched_whole():
+    texts = _cut_texts(1, 100)
+    assert patched_pairs(texts, ([], []), min_chars=8) is None
 
 
 def test_analysis_lists_the_containment_with_its_blocks(tmp_path):
