@@ -305,7 +305,6 @@ class MatchMemo:
         except OSError:
             pass  # another run pruned first
 
-
     # --- last sets (analyzer.containment.patched_pairs) ---------------------------
 
     def _last_location(self, match_class: str) -> Path:

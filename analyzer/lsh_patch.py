@@ -55,9 +55,9 @@ from analyzer.match import (
     band_candidates,
     band_signatures,
     char_histograms,
-    index_candidates,
     kept_tokens,
     lsh_index,
+    score_index,
     sorted_unique,
     stop_mask,
     verify,
@@ -96,9 +96,7 @@ def score_lsh_class(texts: list[str], fingerprints: list[str], *, settings: Sett
     if patched is not None:
         return patched
     index = lsh_index(texts, settings=settings)
-    found = verify(texts, index_candidates(index, settings=settings), threshold=settings.block_threshold,
-                   workers=settings.worker_count, histograms=index.histograms)
-    return _state(fingerprints, index, found)
+    return _state(fingerprints, index, score_index(texts, index, settings=settings))
 
 
 def _state(fingerprints: list[str], index: LshIndex, found: list[tuple[int, int, float]]) -> LshState:

@@ -194,13 +194,16 @@ def _score_classes(work: dict[str, tuple[list[str], list[str]]], settings: Setti
 
 def score_pairs(texts: list[str], *, settings: Settings) -> list[tuple[int, int, float]]:
     """Indices (i < j) and scores of the text pairs at or above the block threshold."""
-    histograms = char_histograms(texts)
     if len(texts) <= settings.exhaustive_limit:
-        candidates = _all_pairs(len(texts))
-    else:
-        candidates = lsh_candidates(texts, settings=settings, histograms=histograms)
-    return verify(texts, candidates, threshold=settings.block_threshold, workers=settings.worker_count,
-                  histograms=histograms)
+        return verify(texts, _all_pairs(len(texts)), threshold=settings.block_threshold,
+                      workers=settings.worker_count)
+    return score_index(texts, lsh_index(texts, settings=settings), settings=settings)
+
+
+def score_index(texts: list[str], index: LshIndex, *, settings: Settings) -> list[tuple[int, int, float]]:
+    """``score_pairs`` through LSH, from the texts' ``LshIndex``."""
+    return verify(texts, index_candidates(index, settings=settings), threshold=settings.block_threshold,
+                  workers=settings.worker_count, histograms=index.histograms)
 
 
 def _all_pairs(count: int) -> np.ndarray:

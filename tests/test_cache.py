@@ -236,7 +236,8 @@ def _corpus_slice(shared_dir: Path, folder: Path, count: int) -> Path:
 
 
 @pytest.mark.integration
-def test_edited_files_patch_the_matches_and_containments_with_the_results_of_an_uncached_run(shared_dir, tmp_path, monkeypatch):
+def test_edited_files_patch_the_matches_and_containments_with_the_results_of_an_uncached_run(
+        shared_dir, tmp_path, monkeypatch):
     from analyzer import containment, lsh_patch
 
     folder = _corpus_slice(shared_dir, tmp_path / "slice", 260)

@@ -152,7 +152,6 @@ def _tables(result: AnalysisResult, classifier: PairClassifier) -> tuple:
     return files, blocks, block_families, pair_rows, findings, block_pairs, containments
 
 
-
 def containment_rows(result: AnalysisResult, classifier: PairClassifier, block_family_of: dict[str, str]) -> list[dict]:
     """One row per contained pair of unit texts (``analyzer.containment``), like block_pairs.csv: the first
     block holding each text and how many blocks hold it; ``coverage`` is the share of the outer text's
