@@ -16,7 +16,13 @@ fresh child process (``measure_child.py``), one after the other:
 2. agent-analyzer, cold: ``analyze CORPUS --no-cache --out TMP --quiet``
    (after one untimed warm-up run on a single file, so it is not also the
    first run to import and byte-compile the analyzer).
-3. exhaustive pairs: ``rapidfuzz.fuzz.ratio`` of every pair of whole files in
+3. the floor of the mandated parts, on the same files and every core (a
+   process pool, files in chunks as the analyzer sends them): reading,
+   decoding and front matter plus markdown-it-py's block parse alone
+   (``--floor markdown``), and agent-analyzer's whole parse stage, i.e. that
+   plus cutting blocks and every normalisation rule (``--floor parse``). No
+   cache, no matching, no reports: what no change after parsing can remove.
+4. exhaustive pairs: ``rapidfuzz.fuzz.ratio`` of every pair of whole files in
    a seeded random sample of ``--sample`` files (default 500), one core,
    timed; then extrapolated to the whole folder by the number of pairs
    (n·(n-1)/2), for wall and for CPU time of the scoring loop.
@@ -107,6 +113,54 @@ def analyzer_finds(out: Path, summary: dict) -> str:
             + f", duplicated share {summary.get('duplicated_share', 0):.1%} of unit characters")
 
 
+# --- the floor: the mandated parser alone -------------------------------------------
+
+FLOORS = {
+    "markdown": "floor: read + front matter + markdown-it-py block parse",
+    "parse": "floor: agent-analyzer's parse stage (blocks + normalisation)",
+}
+
+
+def _floor_one(job: tuple[str, str]) -> int:
+    """Child-pool task: parse one file the ``mode`` way; the number of tokens or blocks made."""
+    from analyzer.frontmatter import split_front_matter
+    from analyzer.normalize import active_rules
+    from analyzer.parse import _MARKDOWN, UnreadableFile, decode, parse_bytes
+    from analyzer.settings import Settings
+
+    path, mode = job
+    data = Path(path).read_bytes()
+    try:
+        if mode == "markdown":
+            text, _, _ = decode(data)
+            return len(_MARKDOWN.parse(split_front_matter(text)[1]))
+        return len(parse_bytes(data, path=path, rules=active_rules(Settings().rules)).blocks)
+    except (UnreadableFile, RecursionError):
+        return 0
+
+
+def run_floor_child(list_file: Path, mode: str) -> None:
+    """Child mode: parse the listed files the ``mode`` way on every core; print the count as JSON."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = [line for line in list_file.read_text(encoding="utf-8").splitlines() if line]
+    workers = os.cpu_count() or 1
+    chunk = max(1, min(64, len(paths) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        made = sum(pool.map(_floor_one, [(p, mode) for p in paths], chunksize=chunk))
+    print(json.dumps({"made": made}))
+
+
+def run_floor(files: list[Path], mode: str, scratch: Path) -> tuple[Measurement, dict]:
+    list_file = scratch / "floor-files.txt"
+    list_file.write_text("".join(f"{p}\n" for p in files), encoding="utf-8")
+    cost = measure([sys.executable, str(Path(__file__).resolve()), "--floor-child", mode, str(list_file)])
+    if cost.returncode != 0:
+        sys.exit(f"floor {mode} failed ({cost.returncode}): {cost.stderr[-2000:]}")
+    return cost, json.loads(cost.stdout.strip().splitlines()[-1])
+
+
 # --- exhaustive pairs -------------------------------------------------------------
 
 def score_all_pairs(list_file: Path) -> None:
@@ -145,9 +199,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="passed to analyze (0 = one per core)")
     parser.add_argument("--jscpd-prefix", type=Path, help="npm prefix for jscpd (reused if it holds one)")
     parser.add_argument("--pairs-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-child", nargs=2, metavar=("MODE", "LIST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pairs_child:
         score_all_pairs(args.pairs_child)
+        return
+    if args.floor_child:
+        run_floor_child(Path(args.floor_child[1]), args.floor_child[0])
         return
     if args.sample < 2:
         parser.error("--sample must be at least 2")
@@ -180,6 +238,12 @@ def main() -> None:
         print("agent-analyzer: analyze --no-cache", flush=True)
         cost, summary = run_analyze(corpus, out, args.workers, ["--no-cache"], [])
         rows.append(("agent-analyzer (cold)", cost, analyzer_finds(out, summary)))
+
+        for mode, name in FLOORS.items():
+            print(name, flush=True)
+            cost, made = run_floor(files, mode, scratch)
+            rows.append((name, cost, f"{made['made']} {'tokens' if mode == 'markdown' else 'blocks'}; "
+                                     "no matching, families, lineage or reports"))
 
         print(f"exhaustive pairs: {min(args.sample, len(files))} sampled files", flush=True)
         cost, loop = run_pairs(files, args.sample, args.seed, scratch)
