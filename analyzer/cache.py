@@ -10,7 +10,12 @@ of parsing them again; a changed file misses and is parsed.
 hash of the source of every module a parse runs through (``parse``,
 ``frontmatter``, ``normalize``, ``spelling``, ``models`` and this one), so
 editing the parser or a rule can never serve a stale parse, without anyone
-remembering to bump a number. The path is *not* in the key: a file copied
+remembering to bump a number. It also hashes the installed version of every
+runtime dependency and Python's version and Unicode database
+(``dependency_versions``): a new markdown-it-py may cut blocks differently, a
+new PyYAML read front matter differently, a new Python fold case or NFKC
+differently, and a parse cached before the upgrade must not stand for one
+after it. The path is *not* in the key: a file copied
 under a new name hits its copy's entry, and ``block_id``/``file`` are filled
 in from the path being analysed.
 
@@ -45,10 +50,13 @@ and scores (``LineageMemo``).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
+import sys
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +72,33 @@ _HEADER = b"agent-analyzer-cache"
 _PARSE_SOURCES = ("parse.py", "frontmatter.py", "normalize.py", "spelling.py", "models.py", "cache.py")
 
 
+# the runtime dependencies in pyproject.toml (a test keeps the two lists equal)
+DEPENDENCIES = ("rapidfuzz", "markdown-it-py", "PyYAML", "pandas", "numpy", "typer", "matplotlib", "Jinja2",
+                "breame", "scipy")
+
+
+def dependency_versions() -> str:
+    """The installed version of every runtime dependency, Python's version and its Unicode database.
+
+    Part of every code version (``code_version``): any of them can change what
+    a cached result would be. A dependency that is not installed as a
+    distribution (run from a source tree) counts as ``unknown``.
+    """
+    versions = []
+    for name in DEPENDENCIES:
+        try:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name}=unknown")
+    python = ".".join(map(str, sys.version_info[:3]))
+    return ";".join([*versions, f"python={python}", f"unicode={unicodedata.unidata_version}"])
+
+
 def code_version(sources: tuple[str, ...] = _PARSE_SOURCES) -> str:
-    """Hash of the source of the modules that shape an entry (computed once per process)."""
+    """Hash of the source of the modules that shape an entry and of ``dependency_versions``
+    (computed once per process)."""
     if sources not in _CODE_VERSIONS:
-        digest = hashlib.sha256(f"format {FORMAT}".encode())
+        digest = hashlib.sha256(f"format {FORMAT}\0{dependency_versions()}".encode())
         folder = Path(__file__).resolve().parent
         for name in sources:
             digest.update(name.encode())

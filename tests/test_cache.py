@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from analyzer import cache
+from analyzer import cache, uptodate
 from analyzer.models import AnalysisResult
 from analyzer.pipeline import analyze
 from analyzer.settings import Settings
@@ -107,6 +110,26 @@ def test_other_rules_do_not_reuse_an_entry(library, tmp_path):
     rerun = analyze([library], settings=no_spelling)
     assert (rerun.cache.hits, rerun.cache.misses) == (0, 5)
     assert rerun.files == analyze([library], settings=no_spelling.replace(cache_dir="")).files
+
+
+def test_the_dependencies_in_the_cache_key_are_the_projects_runtime_dependencies(repo_root):
+    project = tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))
+    names = {re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0] for spec in project["project"]["dependencies"]}
+    assert names == set(cache.DEPENDENCIES)
+
+
+@pytest.mark.parametrize("package", ["markdown-it-py", "PyYAML", "rapidfuzz"])
+def test_an_upgraded_dependency_makes_every_cached_parse_and_report_key_miss(library, tmp_path, monkeypatch, package):
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    analyze([library], settings=settings)
+    before = uptodate.package_version()
+    installed = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "999.0" if name == package else installed(name))
+    monkeypatch.setattr(cache, "_CODE_VERSIONS", {})
+    rerun = analyze([library], settings=settings)
+    assert (rerun.cache.hits, rerun.cache.misses, rerun.cache.rebuilt) == (0, 5, 0)
+    assert uptodate.package_version() != before
+    _same_analysis(analyze([library], settings=Settings()), rerun)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip-payload-byte", "garbage", "empty", "valid-checksum-bad-shape"])
