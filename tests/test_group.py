@@ -555,10 +555,8 @@ def test_large_incidences_are_every_family_above_the_cap_both_files_hold(monkeyp
              for i in range(60)}
     files.update({f"own-{i}.md": "\n\n".join(paragraphs(500 + i, 3)) + "\n" for i in range(5)})
     parsed, grouping, _, _ = grouped(files)
-    units = group_module._weighted_units(parsed, grouping, settings=SETTINGS)
-    paths = sorted(units)
-    entries = group_module._Entries(paths, units)
-    count, cap = len(paths), 30
+    entries = group_module._Entries(group_module._Units(parsed, grouping, settings=SETTINGS))
+    count, cap = len(parsed), 30
     codes = np.array([a * count + b for a, b in combinations(range(count), 2)], dtype=np.int64)
     found = sorted((int(p), int(a), int(b)) for part in entries.large_incidences(codes, count, cap)
                    for p, a, b in zip(*part))
@@ -567,6 +565,49 @@ def test_large_incidences_are_every_family_above_the_cap_both_files_hold(monkeyp
     expected = sorted((index, holder[(f, a)], holder[(f, b)]) for index, (a, b) in enumerate(combinations(range(count), 2))
                       for f in large if (f, a) in holder and (f, b) in holder)
     assert len(large) == 4 and found == expected
+
+
+def test_entries_are_one_row_per_file_and_family_with_its_units_weight_and_variant_set():
+    # cells of several units (a paragraph pasted twice into one file), near-duplicate variants (one word
+    # changed) and identical copies, beside texts in no family
+    shared, other = paragraphs(11, 4), paragraphs(12, 2)
+    edited = shared[1].replace(shared[1].split()[3], "zzquux", 1)
+    files = {
+        "a.md": "\n\n".join(shared + [shared[0]] + paragraphs(21, 1)) + "\n",
+        "b.md": "\n\n".join([shared[0], edited, shared[2], shared[3]] + other) + "\n",
+        "c.md": "\n\n".join([shared[0], shared[0], edited] + other) + "\n",
+        "d.md": "\n\n".join(shared[2:] + paragraphs(22, 2)) + "\n",
+    }
+    parsed, grouping, _, _ = grouped(files)
+    entries = group_module._Entries(group_module._Units(parsed, grouping, settings=SETTINGS))
+
+    reference = max(len(parsed), SETTINGS.idf_reference_files)
+    holders = {f.family_id: len(f.files) for f in grouping.families}
+
+    def weight(block) -> float:
+        family = grouping.family_of_block.get(block.block_id)
+        held = holders[family] if family else 1
+        return max(len(block.norm), 1) * max(np.log((reference + 1) / held) / np.log(reference + 1), 0.0)
+
+    ranks = {family: rank for rank, family in enumerate(sorted(holders))}
+    cells: dict[tuple[int, int], list] = {}
+    for number, agent_file in enumerate(sorted(parsed, key=lambda f: f.path)):
+        for block in agent_file.units:
+            if block.block_id in grouping.family_of_block:
+                cells.setdefault((ranks[grouping.family_of_block[block.block_id]], number), []).append(block)
+    keys = sorted(cells)
+    assert list(zip(entries.family.tolist(), entries.file.tolist())) == keys
+    assert any(len(blocks) > 1 for blocks in cells.values())  # the pasted paragraph
+    for entry, key in enumerate(keys):
+        assert entries.units[entry] == len(cells[key])
+        assert entries.weight[entry] == pytest.approx(sum(weight(b) for b in cells[key]))
+        assert [fp for fp, _ in entries.cell(entry)] == [b.fingerprint for b in cells[key]]
+    same_variants = [(entries.variants[i] == entries.variants[j],
+                      {b.fingerprint for b in cells[keys[i]]} == {b.fingerprint for b in cells[keys[j]]})
+                     for i, j in combinations(range(len(keys)), 2) if keys[i][0] == keys[j][0]]
+    assert {equal for equal, _ in same_variants} == {True, False}
+    assert all(ours == theirs for ours, theirs in same_variants)
+    assert entries.totals == pytest.approx([sum(weight(b) for b in f.units) for f in sorted(parsed, key=lambda f: f.path)])
 
 
 def test_pair_cap_stops_growing_with_the_library():
