@@ -85,11 +85,10 @@ _PUNCTUATION = str.maketrans(
         "\u00ad": None,
     }
 )
-_NEEDS_UNICODE = re.compile(r"[^\x00-\x7f]")
 
 
 def _unicode(text: str) -> tuple[str, tuple[str, ...]]:
-    if not _NEEDS_UNICODE.search(text):
+    if text.isascii():  # O(1): CPython keeps the flag on every string; ASCII is NFKC and has no typography
         return text, ()
     converted = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
     return converted, (("typographic characters",) if converted != text else ())
