@@ -319,10 +319,10 @@ class _Entries:
         weights = units.weight.tolist()
         bounds = units.starts.tolist()
         self.totals = [sum(weights[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]  # in unit order, as floats add
+        owner = units.file_of_rows()
         rows = np.flatnonzero(units.family >= 0)
-        file_of = units.file_of_rows()[rows]
-        rows = rows[np.lexsort((rows, file_of, units.family[rows]))]  # by family, file, then a file's unit order
-        family, file = units.family[rows], units.file_of_rows()[rows]
+        rows = rows[np.lexsort((rows, owner[rows], units.family[rows]))]  # by family, file, then a file's unit order
+        family, file = units.family[rows], owner[rows]
         first = np.flatnonzero(np.concatenate([[len(rows) > 0], (family[1:] != family[:-1]) | (file[1:] != file[:-1])]))
         self.family, self.file = family[first], file[first]
         self.units = np.diff(np.append(first, len(rows)))
