@@ -119,13 +119,16 @@ def test_the_dependencies_in_the_cache_key_are_the_projects_runtime_dependencies
 
 
 @pytest.mark.parametrize("package", ["markdown-it-py", "PyYAML", "rapidfuzz"])
-def test_an_upgraded_dependency_makes_every_cached_parse_and_report_key_miss(library, tmp_path, monkeypatch, package):
+def test_an_upgraded_dependency_makes_every_cached_parse_and_report_key_miss(library, tmp_path, monkeypatch, request,
+                                                                             package):
     settings = Settings(cache_dir=str(tmp_path / "cache"))
     analyze([library], settings=settings)
     before = uptodate.package_version()
     installed = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "999.0" if name == package else installed(name))
     monkeypatch.setattr(cache, "_CODE_VERSIONS", {})
+    cache.dependency_versions.cache_clear()
+    request.addfinalizer(cache.dependency_versions.cache_clear)  # the next test reads the real versions again
     rerun = analyze([library], settings=settings)
     assert (rerun.cache.hits, rerun.cache.misses, rerun.cache.rebuilt) == (0, 5, 0)
     assert uptodate.package_version() != before
