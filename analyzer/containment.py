@@ -130,8 +130,7 @@ def _pairs_with(texts: dict[str, str], added: list[str], min_chars: int) -> set[
             end = at + len(text)
             if len(norms[owner]) <= len(text):  # itself, or a text no longer than it: not an outer text
                 at = joined.find(text, starts[owner] + len(norms[owner]))
-            elif ((at == 0 or not _WORD_CHAR.match(joined, at - 1))
-                    and (end == len(joined) or not _WORD_CHAR.match(joined, end))):
+            elif _on_word_boundaries(joined, at, end):
                 found.add((inner, fingerprints[owner]))
                 at = joined.find(text, starts[owner] + len(norms[owner]))  # one occurrence per outer text is enough
             else:
@@ -217,8 +216,13 @@ def _contains(outer: str, inner: str) -> bool:
     """``inner`` occurs in ``outer`` with no word character just before or just after it."""
     at = outer.find(inner)
     while at >= 0:
-        end = at + len(inner)
-        if (at == 0 or not _WORD_CHAR.match(outer, at - 1)) and (end == len(outer) or not _WORD_CHAR.match(outer, end)):
+        if _on_word_boundaries(outer, at, at + len(inner)):
             return True
         at = outer.find(inner, at + 1)
     return False
+
+
+def _on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """No word character just before ``start`` or at ``end`` of ``text``."""
+    return ((start == 0 or not _WORD_CHAR.match(text, start - 1))
+            and (end == len(text) or not _WORD_CHAR.match(text, end)))
